@@ -1,0 +1,69 @@
+# Two commands do everything: `make run` and `make test`. See README.md.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV      := .venv
+PY        := $(VENV)/bin/python
+RASA      := $(VENV)/bin/rasa
+STAMP     := $(VENV)/.installed
+MODEL     := models/assistant.tar.gz
+# A Python 3.10 interpreter: the first candidate that really is 3.10 (pyenv shims may exist but refuse).
+PYTHON310 ?= $(shell for p in python3.10 /root/.pyenv/versions/3.10*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10; do \
+                 $$p -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' >/dev/null 2>&1 && { echo $$p; break; }; done)
+
+export PYTHONPATH := $(CURDIR)
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export PYTHONHASHSEED := 0
+
+# Everything the trained model depends on: a change to any of them retrains.
+MODEL_INPUTS := config.yml $(shell find bot data knowledge -type f \( -name '*.yml' -o -name '*.yaml' -o -name '*.py' -o -name '*.txt' \) 2>/dev/null)
+
+.PHONY: help install run test unit validate train story-test lock clean dictionary
+
+help:
+	@echo "make run    install, train when needed, start back end + action server + Rasa, print addresses"
+	@echo "make test   install, unit tests, data validation, train when needed, conversation tests"
+
+$(STAMP): requirements.lock constraints.txt
+	@test -n "$(PYTHON310)" || { echo "Python 3.10 not found (set PYTHON310=/path/to/python3.10)"; exit 1; }
+	@test -x $(PY) || $(PYTHON310) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip<25" wheel
+	# One resolver run over the full pinned set, with Rasa's pins as constraints.
+	$(PY) -m pip install --quiet -r requirements.lock -c constraints.txt
+	$(PY) -m pip check
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lock: $(STAMP)
+	$(PY) -m pip freeze --exclude-editable > requirements.lock
+
+dictionary: $(STAMP)
+	$(PY) -m knowledge.build_dictionary
+
+$(MODEL): $(STAMP) $(MODEL_INPUTS)
+	$(PY) -m knowledge.validate
+	$(RASA) train --config config.yml --domain bot/domain --data data --out models \
+	    --fixed-model-name assistant --num-threads 2
+
+train: $(MODEL)
+
+run: $(MODEL)
+	@bash scripts/run_all.sh
+
+unit: $(STAMP)
+	$(PY) -m pytest -q tests
+
+validate: $(STAMP)
+	$(RASA) data validate --config config.yml --domain bot/domain --data data --fail-on-warnings
+
+story-test: $(MODEL)
+	bash scripts/story_test.sh
+
+test: unit validate story-test
+	@echo "make test: all parts passed"
+
+clean:
+	rm -rf models results var/*.db .rasa

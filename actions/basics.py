@@ -1,0 +1,74 @@
+"""Fallback with topic suggestions, and handing the conversation over to a human agent."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any, Dict, List, Text
+
+import yaml
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet, UserUtteranceReverted
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import backend_client
+from actions.conversation import TOPIC_INTENTS, summary
+from actions.replies import apology_unavailable, buttons, hotline, utter_card
+
+DESCRIPTIONS = yaml.safe_load(Path(__file__).with_name("intent_descriptions.yml").read_text(encoding="utf-8"))
+MAIN_TOPICS = ["outage_lookup", "connection_enquiry", "tiered_tariff", "charging_pile", "bill_query", "human_agent"]
+
+
+class ActionDefaultFallback(Action):
+    """Says what the assistant can do; offers the likeliest topics first ("您是不是想问")."""
+
+    def name(self) -> Text:
+        return "action_default_fallback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List:
+        ranking = tracker.latest_message.get("intent_ranking") or []
+        likely = [r["name"] for r in ranking[:3] if r.get("name") in TOPIC_INTENTS and r.get("confidence", 0) >= 0.1]
+        options = likely + [t for t in MAIN_TOPICS if t not in likely]
+        intro = "抱歉，小南没太明白您的意思。" if not likely else "抱歉，小南不太确定您想办理哪项业务，您是不是想问："
+        dispatcher.utter_message(
+            text=f"{intro}我可以帮您办理用电报装、停电查询与故障报修、阶梯电价和电费计算、一户多人口、"
+            f"充电桩报装、电费账单与缴费、过户和投诉，也可以转人工客服。请点选或换个说法告诉我。",
+            buttons=buttons((DESCRIPTIONS[t], f"/{t}") for t in options[:6]),
+        )
+        # Forget the misunderstood message so it does not steer the next prediction.
+        return [UserUtteranceReverted()]
+
+
+class ActionHumanHandoff(Action):
+    """Creates a handoff work order carrying a masked summary, then tells the customer what happens."""
+
+    def name(self) -> Text:
+        return "action_human_handoff"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List:
+        context = summary(tracker)
+        message_id = tracker.latest_message.get("message_id") or str(len(tracker.events))
+        request_id = hashlib.sha256(f"{tracker.sender_id}|handoff|{message_id}".encode()).hexdigest()[:32]
+        result = await backend_client.post(
+            "/api/v1/work-orders",
+            {"type": "handoff", "request_id": request_id, "details": {"summary": context}},
+        )
+        if not result.ok:
+            if result.unavailable:
+                dispatcher.utter_message(
+                    text=f"抱歉，人工转接系统暂时繁忙。请直接拨打供电服务热线 {hotline()}，人工客服24小时在线。"
+                )
+            else:
+                apology_unavailable(dispatcher, "转人工")
+            return []
+        order = result.data
+        utter_card(
+            dispatcher,
+            "handoff",
+            "转人工受理回执",
+            [("受理编号", order["order_no"]), ("当前状态", order.get("current_step") or "排队等待人工客服")],
+            intro="好的，正在为您转接人工客服，刚才的对话内容会一并转给客服，您不用重复说明。",
+        )
+        dispatcher.utter_message(
+            text=f"人工客服接入后会称呼受理编号与您核对。若等待较久，也可拨打 {hotline()} 并报上受理编号。"
+        )
+        return [SlotSet("handoff_order_no", order["order_no"])]

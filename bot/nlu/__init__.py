@@ -1,0 +1,1 @@
+"""Custom Rasa NLU components: normaliser, whitespace-safe jieba tokenizer, rule entity extractor."""

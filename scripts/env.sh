@@ -1,0 +1,18 @@
+# Shared environment of the run and test scripts. Every port and path can be overridden.
+export PYTHONPATH="${PYTHONPATH:-$PWD}"
+export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 SQLALCHEMY_SILENCE_UBER_WARNING=1
+export RASA_PORT="${RASA_PORT:-5005}"
+export ACTIONS_PORT="${ACTIONS_PORT:-5055}"
+export BACKEND_PORT="${BACKEND_PORT:-5080}"
+export BACKEND_URL="${BACKEND_URL:-http://127.0.0.1:$BACKEND_PORT}"
+export BACKEND_DB_URL="${BACKEND_DB_URL:-sqlite+aiosqlite:///var/backend.db}"
+export ACTION_ENDPOINT_URL="${ACTION_ENDPOINT_URL:-http://127.0.0.1:$ACTIONS_PORT/webhook}"
+export TRACKER_DB_PATH="${TRACKER_DB_PATH:-var/tracker.db}"
+export RASA_ENDPOINTS="${RASA_ENDPOINTS:-bot/endpoints.yml}"
+export RASA_CREDENTIALS="${RASA_CREDENTIALS:-bot/credentials.yml}"
+# The production profile protects the HTTP API with a token (RASA_API_TOKEN).
+if [ -n "${RASA_API_TOKEN:-}" ]; then
+  export RASA_AUTH_ARGS="--auth-token $RASA_API_TOKEN" RASA_STATUS_QUERY="?token=$RASA_API_TOKEN"
+else
+  export RASA_AUTH_ARGS="" RASA_STATUS_QUERY=""
+fi

@@ -1,0 +1,42 @@
+from datetime import date
+
+import pytest
+
+from bot.nlu.entity_extractor import extract
+from bot.text import normalize
+
+TODAY = date(2026, 11, 22)
+
+
+def found(raw: str, gazetteer=None):
+    return {(name, value) for name, _, _, value in extract(normalize(raw), TODAY, gazetteer)}
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("我的户号是0301234567", {("account_no", "0301234567")}),
+        ("户号0301234567手机13812345678", {("account_no", "0301234567"), ("phone", "13812345678")}),
+        ("电话139 1234 5678", {("phone", "13912345678")}),
+        ("工单号bz20261120000012到哪了", {("order_no", "BZ20261120000012")}),
+        ("我开火锅店大概要80千瓦", {("capacity_kw", 80.0), ("capacity_unit", "kW"), ("customer_type", "business")}),
+        ("厂房要八百千伏安", {("capacity_kw", 800.0), ("capacity_unit", "kVA"), ("customer_type", "factory")}),
+        ("7月用了450度", {("month", 7), ("kwh", 450.0)}),
+        ("明天停电吗", {("date", "2026-11-23")}),
+        ("下周有计划停电吗", {("date", "2026-11-23"), ("date_end", "2026-11-29")}),
+        ("报装要什么材料", {("aspect", "documents")}),
+        ("要不要钱，要多久", {("aspect", "cost"), ("aspect", "duration")}),
+    ],
+)
+def test_extract(raw, expected):
+    assert expected <= found(raw)
+
+
+def test_digit_strings_are_not_confused():
+    # a phone is not an account number and a 12-digit string is neither
+    assert found("13812345678") == {("phone", "13812345678")}
+    assert not {n for n, _ in found("030123456789")} & {"account_no", "phone"}
+
+
+def test_month_inside_a_date_is_not_a_month():
+    assert ("month", 3) not in found("3月5号停电吗")
