@@ -15,7 +15,7 @@ from weakref import WeakKeyDictionary
 import aiohttp
 
 from actions import settings
-from actions.masking import mask_text
+from bot.text.masking import mask_text
 
 logger = logging.getLogger(__name__)
 

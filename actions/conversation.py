@@ -5,7 +5,7 @@ from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Tracker
 
-from actions.masking import mask_text
+from bot.text.masking import mask_text
 
 TOPIC_INTENTS = {
     "connection_enquiry", "application_progress", "outage_lookup", "fault_repair", "tiered_tariff",

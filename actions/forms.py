@@ -7,6 +7,7 @@ orders are created only by the submit action, after an explicit confirmation.
 """
 from __future__ import annotations
 
+import abc
 import re
 from typing import Any, Dict, List, Optional, Text
 
@@ -40,10 +41,12 @@ def entity_value(tracker: Tracker, entity: str) -> Optional[Any]:
 
 
 class ServiceFormValidation(FormValidationAction):
-    """Base class: subclasses implement validate_<slot> and `explain(slot) -> text`."""
+    """Base class: subclasses implement name(), validate_<slot> and `explain(slot) -> text`.
+    name() stays abstract so that the action server does not register this base class."""
 
-    def name(self) -> Text:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abc.abstractmethod
+    def name(self) -> Text:
+        """validate_<form>"""
 
     def explain(self, slot: str) -> str:
         return "请按提示填写这一项。"

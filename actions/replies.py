@@ -17,7 +17,7 @@ def region():
 
 
 def hotline() -> str:
-    return str(region().value("service.hotlines.customer_service"))
+    return str(region().value("service.hotlines.power_service")["number"])
 
 
 def apology_unavailable(dispatcher: CollectingDispatcher, what: str = "查询") -> None:

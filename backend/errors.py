@@ -13,7 +13,7 @@ from typing import Any, Dict, Mapping, Optional
 
 from aiohttp import web
 
-from backend.masking import mask_text
+from bot.text.masking import mask_text
 from backend.responses import json_response
 
 logger = logging.getLogger(__name__)

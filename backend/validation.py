@@ -66,13 +66,13 @@ def invalid(field: str, message: str, code: str = "INVALID_FIELD") -> ApiError:
     return bad_request(code, message, field=field)
 
 
-def check_clean_string(value: str, field: str) -> str:
+def check_clean_string(value: str, field: str, code: str = "INVALID_FIELD") -> str:
     if _CONTROL_CHARS.search(value):
-        raise invalid(field, f"{field} 含有不允许的控制字符")
+        raise invalid(field, f"{field} 含有不允许的控制字符", code=code)
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        raise invalid(field, f"{field} 含有无法识别的字符") from None
+        raise invalid(field, f"{field} 含有无法识别的字符", code=code) from None
     return value
 
 
@@ -172,13 +172,13 @@ def _check_details_values(value: Any, depth: int) -> None:
         raise bad_request("INVALID_DETAILS", "details 嵌套层级过深", field="details")
     if isinstance(value, dict):
         for key, item in value.items():
-            check_clean_string(key, "details")
+            check_clean_string(key, "details", "INVALID_DETAILS")
             _check_details_values(item, depth + 1)
     elif isinstance(value, list):
         for item in value:
             _check_details_values(item, depth + 1)
     elif isinstance(value, str):
-        check_clean_string(value, "details")
+        check_clean_string(value, "details", "INVALID_DETAILS")
     elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**15:
         # beyond what PostgreSQL's JSON and JavaScript clients round-trip exactly
         raise bad_request("INVALID_DETAILS", "details 中的数字超出范围", field="details")

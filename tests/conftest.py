@@ -133,6 +133,36 @@ async def backend_slow(monkeypatch):
     await server.close()
 
 
+@pytest.fixture(params=["down", "slow", "failing"])
+async def backend_trouble(request, monkeypatch):
+    """Each way the back end can let a customer down: not listening, too slow, answering 500."""
+    from actions import backend_client
+
+    if request.param == "down":
+        monkeypatch.setenv("BACKEND_URL", "http://127.0.0.1:9")
+        monkeypatch.setenv("BACKEND_RETRIES", "0")
+        yield None
+        await backend_client.close()
+        return
+
+    async def slow(_: web.Request) -> web.Response:
+        await asyncio.sleep(2)
+        return web.json_response({})
+
+    async def fail(_: web.Request) -> web.Response:
+        return web.json_response({"error": {"code": "INTERNAL", "message": "内部错误 stack trace"}}, status=500)
+
+    if request.param == "slow":
+        monkeypatch.setenv("BACKEND_TIMEOUT_SECONDS", "0.3")
+        monkeypatch.setenv("BACKEND_RETRIES", "0")
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", slow if request.param == "slow" else fail)
+    server = await _serve(app, monkeypatch)
+    yield server
+    await backend_client.close()
+    await server.close()
+
+
 def texts(dispatcher: CollectingDispatcher) -> str:
     """Everything the bot said, joined, for assertions."""
     return "\n".join(m.get("text") or "" for m in dispatcher.messages)

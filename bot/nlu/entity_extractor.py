@@ -22,6 +22,7 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.gazetteer import Gazetteer
+from knowledge.hazards import match_hazards
 from bot.text import parse_capacity, parse_kwh
 from bot.text.dates import parse_date_range
 
@@ -76,6 +77,10 @@ def extract(text: str, today: Optional[date] = None, gazetteer: Optional[Gazette
     keywords = load_keywords()
     spans += list(_keyword_spans(text, "aspect", keywords["aspect"]))
     spans += list(_keyword_spans(text, "customer_type", keywords["customer_type"]))
+    for hazard in match_hazards(text):
+        word = hazard.keywords[0]
+        start = text.find(word)
+        spans.append(("hazard", start, start + len(word), hazard.kind))
     if gazetteer is not None:
         spans += gazetteer.find(text)
     return spans

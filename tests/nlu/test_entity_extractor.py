@@ -40,3 +40,28 @@ def test_digit_strings_are_not_confused():
 
 def test_month_inside_a_date_is_not_a_month():
     assert ("month", 3) not in found("3月5号停电吗")
+
+
+@pytest.fixture(scope="module")
+def gazetteer():
+    from bot.nlu.gazetteer import Gazetteer
+
+    return Gazetteer.from_knowledge()
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("南山区粤海街道停电了吗", {("district", "南山区"), ("street", "粤海街道")}),
+        ("福田明天停电吗", {("district", "福田区")}),  # 福田 alone is the district
+        ("华强北停电吗", {("street", "华强北街道"), ("district", "福田区")}),  # a street implies its district
+        ("我在宝安西乡", {("district", "宝安区"), ("street", "西乡街道")}),
+        ("广州的阶梯电价是多少", {("city", "广州")}),
+    ],
+)
+def test_places(raw, expected, gazetteer):
+    assert expected <= found(raw, gazetteer)
+
+
+def test_hazard_is_an_entity():
+    assert any(name == "hazard" for name, _ in found("楼下电线掉下来了"))

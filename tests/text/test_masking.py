@@ -1,6 +1,6 @@
 import logging
 
-from actions.masking import MaskingFilter, mask_account, mask_phone, mask_text
+from bot.text.masking import MaskingFilter, mask_account, mask_phone, mask_text
 
 
 def test_mask_phone_and_account():

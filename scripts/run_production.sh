@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# The production profile on one machine (docs/PRODUCTION.md): the back end on PostgreSQL,
+# RASA_REPLICAS Rasa servers sharing the PostgreSQL tracker store and the Redis lock store,
+# ACTIONS_REPLICAS stateless action servers, and a load balancer in front of each group.
+# Every port, address and credential comes from the environment; each process is restarted when
+# it exits; Ctrl-C (or SIGTERM) stops all.
+#
+#   customers/channels -> :RASA_PORT balancer -> Rasa replicas (RASA_REPLICA_PORTS)
+#   Rasa replicas -> :ACTIONS_PORT balancer -> action servers (ACTIONS_REPLICA_PORTS) -> back end
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# --- configuration (all overridable) -------------------------------------------------------
+export RASA_PORT="${RASA_PORT:-5005}"            # the balancer customers and channels talk to
+export ACTIONS_PORT="${ACTIONS_PORT:-5055}"      # the balancer the Rasa replicas call
+export BACKEND_PORT="${BACKEND_PORT:-5080}"
+RASA_REPLICAS="${RASA_REPLICAS:-2}"
+ACTIONS_REPLICAS="${ACTIONS_REPLICAS:-2}"
+# Replica ports: an explicit list, or consecutive ports after RASA_PORT+100 / ACTIONS_PORT+100.
+RASA_REPLICA_PORTS="${RASA_REPLICA_PORTS:-$(seq -s ' ' $((RASA_PORT + 100)) $((RASA_PORT + 99 + RASA_REPLICAS)))}"
+ACTIONS_REPLICA_PORTS="${ACTIONS_REPLICA_PORTS:-$(seq -s ' ' $((ACTIONS_PORT + 100)) $((ACTIONS_PORT + 99 + ACTIONS_REPLICAS)))}"
+
+export PGHOST="${PGHOST:-127.0.0.1}" PGPORT="${PGPORT:-5432}" PGUSER="${PGUSER:-postgres}"
+export BACKEND_DB_URL="${BACKEND_DB_URL:-postgresql+asyncpg://$PGUSER${PGPASSWORD:+:$PGPASSWORD}@$PGHOST:$PGPORT/szgd_backend}"
+export TRACKER_DB_HOST="${TRACKER_DB_HOST:-$PGHOST}" TRACKER_DB_PORT="${TRACKER_DB_PORT:-$PGPORT}"
+export TRACKER_DB_NAME="${TRACKER_DB_NAME:-szgd_tracker}" TRACKER_DB_USER="${TRACKER_DB_USER:-$PGUSER}"
+export TRACKER_DB_PASSWORD="${TRACKER_DB_PASSWORD:-${PGPASSWORD:-}}"
+export TRACKER_DB_LOGIN_DB="${TRACKER_DB_LOGIN_DB:-postgres}"
+export LOCK_STORE_HOST="${LOCK_STORE_HOST:-127.0.0.1}" LOCK_STORE_PORT="${LOCK_STORE_PORT:-6379}"
+export LOCK_STORE_DB="${LOCK_STORE_DB:-1}" LOCK_STORE_PASSWORD="${LOCK_STORE_PASSWORD:-}"
+export LOCK_STORE_PREFIX="${LOCK_STORE_PREFIX:-szgd}"
+export RASA_ENDPOINTS="${RASA_ENDPOINTS:-bot/endpoints.production.yml}"
+export ACTION_ENDPOINT_URL="${ACTION_ENDPOINT_URL:-http://127.0.0.1:$ACTIONS_PORT/webhook}"
+RASA_MODEL="${RASA_MODEL:-models/assistant.tar.gz}"
+# Replicas listen only where the balancers can reach them (loopback on one machine); the balancers
+# listen on BALANCER_HOST (0.0.0.0 to serve channels from other machines, behind a firewall/TLS).
+REPLICA_HOST="${REPLICA_HOST:-127.0.0.1}"
+BALANCER_HOST="${BALANCER_HOST:-127.0.0.1}"
+LOG_DIR="${PRODUCTION_LOG_DIR:-var/production/logs}"
+READY_SECONDS="${READY_SECONDS:-300}"
+
+# The HTTP API (tracker, model, ...) is protected in this profile. Without RASA_API_TOKEN a random
+# one is made and kept in a file only this user can read, never printed.
+mkdir -p "$LOG_DIR"
+if [ -z "${RASA_API_TOKEN:-}" ]; then
+  token_file="$(dirname "$LOG_DIR")/rasa_api_token"
+  [ -s "$token_file" ] || (umask 077 && .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(32))' >"$token_file")
+  RASA_API_TOKEN="$(cat "$token_file")"
+  echo "RASA_API_TOKEN not set: using the token in $token_file"
+fi
+export RASA_API_TOKEN
+source scripts/env.sh   # fills anything still unset (PYTHONPATH, ...) and RASA_AUTH_ARGS
+
+# --- processes ------------------------------------------------------------------------------
+pids=()
+stop_all() {
+  trap - INT TERM EXIT
+  echo "Stopping the production profile..."
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  echo "All processes stopped."
+}
+trap stop_all INT TERM EXIT
+
+# supervise LOG COMMAND...: run COMMAND in the background and start it again whenever it exits,
+# as systemd or Kubernetes would: a crashed replica comes back by itself (the others and the
+# balancer carry its traffic meanwhile). SIGTERM stops the command and the loop.
+supervise() {
+  local log=$1; shift
+  : >"$log"
+  (
+    child=""
+    trap '[ -n "$child" ] && kill -TERM "$child" 2>/dev/null; wait "$child" 2>/dev/null; exit 0' TERM INT
+    while true; do
+      "$@" >>"$log" 2>&1 & child=$!
+      wait "$child" || true
+      echo "$(date -Is) process exited; restarting in 2 s" >>"$log"
+      sleep 2
+    done
+  ) & pids+=($!)
+}
+
+.venv/bin/python -m knowledge.validate
+# Database first, once: creating it and migrating in one place keeps replicas from racing.
+.venv/bin/python -m backend.db_admin create-database
+.venv/bin/python -m backend.db_admin migrate
+
+supervise "$LOG_DIR/backend.log" .venv/bin/python -m backend
+
+action_upstreams=()
+for port in $ACTIONS_REPLICA_PORTS; do
+  SANIC_HOST="$REPLICA_HOST" supervise "$LOG_DIR/actions-$port.log" .venv/bin/rasa run actions --actions actions --port "$port"
+  action_upstreams+=(--upstream "http://$REPLICA_HOST:$port")
+done
+supervise "$LOG_DIR/balancer-actions.log" .venv/bin/python scripts/balancer.py --host "$BALANCER_HOST" --port "$ACTIONS_PORT" --actions-fallback \
+  "${action_upstreams[@]}"
+
+rasa_upstreams=()
+for port in $RASA_REPLICA_PORTS; do
+  # shellcheck disable=SC2086  # RASA_AUTH_ARGS is two words on purpose
+  supervise "$LOG_DIR/rasa-$port.log" .venv/bin/rasa run --enable-api $RASA_AUTH_ARGS --model "$RASA_MODEL" \
+    --interface "$REPLICA_HOST" --port "$port" --endpoints "$RASA_ENDPOINTS" --credentials "$RASA_CREDENTIALS"
+  rasa_upstreams+=(--upstream "http://$REPLICA_HOST:$port")
+done
+supervise "$LOG_DIR/balancer-rasa.log" .venv/bin/python scripts/balancer.py --host "$BALANCER_HOST" --port "$RASA_PORT" "${rasa_upstreams[@]}"
+
+scripts/wait_ready.sh "http://127.0.0.1:$BACKEND_PORT/api/v1/health" "back end" 60
+for port in $ACTIONS_REPLICA_PORTS; do
+  scripts/wait_ready.sh "http://$REPLICA_HOST:$port/health" "action server :$port" 120
+done
+for port in $RASA_REPLICA_PORTS; do
+  scripts/wait_ready.sh "http://$REPLICA_HOST:$port/status$RASA_STATUS_QUERY" "Rasa server :$port" "$READY_SECONDS"
+done
+scripts/wait_ready.sh "http://127.0.0.1:$RASA_PORT/__balancer/health" "Rasa balancer" 30
+scripts/wait_ready.sh "http://127.0.0.1:$ACTIONS_PORT/__balancer/health" "actions balancer" 30
+
+cat <<EOM
+PRODUCTION PROFILE READY (logs in $LOG_DIR/)
+  Channels/REST:  http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook   (balanced over: $RASA_REPLICA_PORTS)
+  Action servers: http://127.0.0.1:$ACTIONS_PORT/webhook              (balanced over: $ACTIONS_REPLICA_PORTS)
+  Back end:       http://127.0.0.1:$BACKEND_PORT/api/v1/health         (PostgreSQL)
+  Tracker store:  PostgreSQL $TRACKER_DB_HOST:$TRACKER_DB_PORT/$TRACKER_DB_NAME;  lock store: Redis $LOCK_STORE_HOST:$LOCK_STORE_PORT/$LOCK_STORE_DB
+Press Ctrl-C to stop everything.
+EOM
+wait

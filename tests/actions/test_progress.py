@@ -1,0 +1,255 @@
+"""办理进度: the progress form's validation and the timeline reply, against the real back-end
+stub (seeded demo orders of every kind and state, clock fixed at 2026-11-22 10:00) and against
+a back end that is down, slow or failing."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import progress
+from actions.progress import FORGOTTEN, ActionApplicationProgress, ValidateProgressForm
+from actions.replies import hotline
+from backend import seed
+from tests.conftest import FIXED_NOW, entity, make_tracker, texts
+
+ORDER, PHONE = "progress_order_no", "progress_phone"
+# The seeded demo orders (backend/seed.py): key -> the mobile number on the order.
+DEMO_PHONES = {
+    "connection_in_progress": "13800001234",
+    "meter_test_overdue": "15800005678",
+    "repair_in_progress": "18600006789",
+    "multi_resident_completed": "13500007890",
+    "complaint_accepted": "13900002345",
+}
+
+
+def demo(key: str) -> str:
+    return seed.demo_order_no(key, FIXED_NOW)
+
+
+def slot_events(events: List[Dict[str, Any]]) -> Dict[str, Any]:
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+def buttons_of(dispatcher: CollectingDispatcher) -> List[Dict[str, str]]:
+    return [b for m in dispatcher.messages for b in m.get("buttons") or []]
+
+
+async def ask(dispatcher: CollectingDispatcher, order_no: Optional[str], phone: Optional[str]) -> Dict[str, Any]:
+    tracker = make_tracker("查进度", intent="application_progress", slots={ORDER: order_no, PHONE: phone})
+    return slot_events(await ActionApplicationProgress().run(dispatcher, tracker, {}))
+
+
+async def stored(order_no: str, phone: str) -> Dict[str, Any]:
+    from actions import backend_client
+
+    result = await backend_client.get(f"/api/v1/work-orders/{order_no}", phone=phone)
+    assert result.ok, result
+    return result.data
+
+
+async def validate(text: str, requested: Optional[str], entities=(), slots=None, intent="inform") -> Dict[str, Any]:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(text, intent=intent, entities=list(entities),
+                           slots={"requested_slot": requested, **(slots or {})}, active_loop="progress_form")
+    events = await ValidateProgressForm().run(dispatcher, tracker, {"forms": {"progress_form": {
+        "required_slots": [ORDER, PHONE]}}})
+    found = slot_events(events)
+    found["_said"] = texts(dispatcher)
+    return found
+
+
+# -- the timeline -------------------------------------------------------------------------------
+async def test_order_in_progress_shows_steps_done_current_and_deadline(backend, dispatcher):
+    number, phone = demo("connection_in_progress"), DEMO_PHONES["connection_in_progress"]
+    order = await stored(number, phone)
+    slots = await ask(dispatcher, number, phone)
+    said = texts(dispatcher)
+    current = next(step for step in order["steps"] if step["status"] == "in_progress")
+    # The answer first: the current step and when it is due.
+    first_line = said.split("\n")[0]
+    assert current["name"] in first_line and progress.when_text(current["deadline"]) in first_line
+    assert "用电报装" in first_line and "超时" not in said
+    # Then the whole timeline, every step with its state.
+    for step in order["steps"]:
+        assert step["name"] in said
+    done = [step for step in order["steps"] if step["status"] == "done"]
+    assert done and all(f"已完成（{progress.when_text(step['done_at'])}）" in said for step in done)
+    assert "待办理" in said and order["responsible_unit"] in said
+    card = dispatcher.messages[0]["custom"]["card"]
+    assert card["kind"] == "receipt" and ["工单号", number] in card["fields"]
+    # Nothing of the customer's own details is repeated, and the slots stay for a follow-up.
+    assert phone not in said and slots == {}
+
+
+async def test_overdue_order_is_flagged_with_ways_to_chase_it(backend, dispatcher):
+    number, phone = demo("meter_test_overdue"), DEMO_PHONES["meter_test_overdue"]
+    await ask(dispatcher, number, phone)
+    said = texts(dispatcher)
+    assert "已超时" in said and "超过承诺时限" in said
+    assert {"转人工催办", "我要投诉"} <= {b["title"] for b in buttons_of(dispatcher)}
+    # The regulator's line comes from knowledge/ (service.hotlines.energy_regulator).
+    from actions.replies import region
+
+    assert region().value("service.hotlines.energy_regulator")["number"] in said
+
+
+async def test_completed_order_says_it_is_finished(backend, dispatcher):
+    number, phone = demo("multi_resident_completed"), DEMO_PHONES["multi_resident_completed"]
+    order = await stored(number, phone)
+    await ask(dispatcher, number, phone)
+    said = texts(dispatcher)
+    assert said.startswith(f"您的{order['type_name']}工单已办结（{progress.when_text(order['completed_at'])}）")
+    assert "办理中" not in said and "待办理" not in said and not buttons_of(dispatcher)
+
+
+@pytest.mark.parametrize("key", sorted(DEMO_PHONES))
+async def test_every_kind_of_work_order_can_be_followed(key, backend, dispatcher):
+    number, phone = demo(key), DEMO_PHONES[key]
+    order = await stored(number, phone)
+    await ask(dispatcher, number, phone)
+    said = texts(dispatcher)
+    assert order["type_name"] in said and number in said
+
+
+async def test_phone_not_on_the_order_shows_nothing_and_asks_again(backend, dispatcher):
+    number = demo("connection_in_progress")
+    order = await stored(number, DEMO_PHONES["connection_in_progress"])
+    slots = await ask(dispatcher, number, "13912345678")
+    said = texts(dispatcher)
+    assert "不一致" in said and "139****5678" in said and "13912345678" not in said
+    assert all(step["name"] not in said for step in order["steps"])
+    assert slots == {PHONE: None}  # only the phone is asked again; the order number is kept
+    assert buttons_of(dispatcher)[0]["payload"] == progress.PROGRESS_BUTTON % number
+
+
+async def test_unknown_order_number_is_explained(backend, dispatcher):
+    slots = await ask(dispatcher, "BZ20000101999999", "13800001234")
+    said = texts(dispatcher)
+    assert "没有找到工单 BZ20000101999999" in said and "13800001234" not in said
+    assert slots == {ORDER: None}
+    assert "用手机号查" in [b["title"] for b in buttons_of(dispatcher)]
+
+
+async def test_a_new_application_can_be_followed_right_after_its_receipt(backend, dispatcher):
+    from actions import backend_client
+
+    created = await backend_client.post("/api/v1/work-orders", {
+        "type": "connection", "request_id": "progress-test-1", "contact_name": "王小明", "phone": "13712345678",
+        "address": "南山区粤海街道科技园路1号", "district": "南山区",
+        "details": {"category": "low_voltage_business", "capacity_kw": 80}})
+    assert created.ok
+    await ask(dispatcher, created.data["order_no"], "13712345678")
+    said = texts(dispatcher)
+    assert created.data["current_step"] in said.split("\n")[0] and "用电报装" in said
+
+
+# -- by phone, for a customer who lost the number ------------------------------------------------
+async def test_forgotten_number_lists_the_orders_on_the_phone(backend, dispatcher):
+    from actions import backend_client
+
+    phone = DEMO_PHONES["connection_in_progress"]
+    listed = (await backend_client.get("/api/v1/work-orders", phone=phone, limit=progress.MAX_LISTED)).data["orders"]
+    assert len(listed) > 1  # the seed gives this demo customer several orders
+    slots = await ask(dispatcher, FORGOTTEN, phone)
+    said = texts(dispatcher)
+    assert f"用 138****1234 登记的工单有{len(listed)}张" in said and phone not in said
+    assert demo("connection_in_progress") in said
+    assert [b["payload"] for b in buttons_of(dispatcher)] == [
+        progress.PROGRESS_BUTTON % order["order_no"] for order in listed]
+    assert slots == {ORDER: None}  # the phone stays, so a tap on an order shows it at once
+
+
+async def test_a_single_order_on_the_phone_is_shown_in_full(backend, dispatcher):
+    from actions import backend_client
+
+    created = await backend_client.post("/api/v1/work-orders", {
+        "type": "meter_test", "request_id": "progress-test-2", "contact_name": "李娜", "phone": "13798765432",
+        "address": "福田区莲花街道景田北路5号", "district": "福田区", "details": {"reason": "电表走得快"}})
+    assert created.ok
+    await ask(dispatcher, FORGOTTEN, "13798765432")
+    said = texts(dispatcher)
+    assert created.data["order_no"] in said and created.data["current_step"] in said.split("\n")[0]
+    assert dispatcher.messages[0]["custom"]["card"]["title"] == "工单进度"
+
+
+async def test_no_orders_on_the_phone(backend, dispatcher):
+    slots = await ask(dispatcher, None, "19912345678")
+    said = texts(dispatcher)
+    assert "没有查到用 199****5678 登记的工单" in said and hotline() in said and "19912345678" not in said
+    assert slots == {ORDER: None}
+
+
+async def test_without_a_phone_nothing_is_looked_up(backend_failing, dispatcher):
+    await ask(dispatcher, demo("connection_in_progress"), None)
+    assert "手机号" in texts(dispatcher) and backend_failing.calls == []
+
+
+@pytest.mark.parametrize("order_no", ["BZ20261121000001", FORGOTTEN])
+async def test_back_end_trouble_gets_a_polite_answer(order_no, backend_trouble, dispatcher):
+    await ask(dispatcher, order_no, "13800001234")
+    said = texts(dispatcher)
+    assert hotline() in said and "稍后再试" in said
+    for leak in ("INTERNAL", "内部错误", "stack", "Traceback", "13800001234"):
+        assert leak not in said
+
+
+# -- the form ----------------------------------------------------------------------------------
+async def test_order_number_from_the_first_message_and_phone_from_the_answer():
+    found = await validate("工单号bz20261120000012帮我查查", None,
+                           entities=[entity("order_no", "bz20261120000012")], intent="application_progress")
+    assert found[ORDER] == "BZ20261120000012"
+    found = await validate("13800001234", PHONE, entities=[entity("phone", "13800001234")],
+                           slots={ORDER: "BZ20261120000012"})
+    assert found[PHONE] == "13800001234"
+
+
+@pytest.mark.parametrize("text", ["忘了", "单号不记得了", "没有单号，用手机号查"])
+async def test_no_order_number_means_a_lookup_by_phone(text):
+    assert (await validate(text, ORDER))[ORDER] == FORGOTTEN
+
+
+async def test_a_phone_instead_of_the_number_means_a_lookup_by_phone():
+    found = await validate("用13800001234查", ORDER, entities=[entity("phone", "13800001234")])
+    assert found[ORDER] == FORGOTTEN and found[PHONE] == "13800001234"
+
+
+async def test_number_typed_with_spaces_is_accepted():
+    assert (await validate("BZ 2026 1120 000012", ORDER))[ORDER] == "BZ20261120000012"
+
+
+@pytest.mark.parametrize("text", ["BZ2026112000001", "AB12", "12345678"])
+async def test_malformed_order_number_is_explained(text):
+    found = await validate(text, ORDER)
+    assert found[ORDER] is None and "2位字母加14位数字" in found["_said"]
+
+
+@pytest.mark.parametrize("text", ["1380000123", "23800001234", "138-0000-12345"])
+async def test_bad_phone_is_explained(text):
+    found = await validate(text, PHONE, slots={ORDER: "BZ20261120000012"})
+    assert found.get(PHONE) is None and "11位" in found["_said"]
+
+
+async def test_no_phone_at_hand_gets_the_other_ways_to_ask():
+    found = await validate("电话忘了", PHONE, slots={ORDER: "BZ20261120000012"})
+    assert found[PHONE] is None and hotline() in found["_said"] and "营业厅" in found["_said"]
+
+
+async def test_second_bad_answer_explains_and_offers_to_stop():
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("AB12", intent="inform", slots={"requested_slot": ORDER, "form_failures": 1.0},
+                           active_loop="progress_form")
+    await ValidateProgressForm().run(dispatcher, tracker, {"forms": {"progress_form": {
+        "required_slots": [ORDER, PHONE]}}})
+    said = texts(dispatcher)
+    assert "忘了" in said and "取消办理" in [b["title"] for b in buttons_of(dispatcher)]
+
+
+def test_times_from_the_back_end_are_shown_in_local_words():
+    assert progress.when_text("2026-11-23T10:05:00+08:00") == "11月23日10:05"
+    assert progress.when_text(None) == "" and progress.when_text("not a time") == ""
+    step = {"time_limit_days": 2, "deadline": "2026-11-24T18:00:00+08:00"}
+    assert progress.limit_text(step) == "2个工作日（11月24日18:00前）"
+    assert progress.limit_text({"time_limit_hours": 1.5}) == "1.5小时"
