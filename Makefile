@@ -20,7 +20,7 @@ export PYTHONHASHSEED := 0
 # Everything the trained model depends on: a change to any of them retrains.
 MODEL_INPUTS := config.yml $(shell find bot data knowledge -type f \( -name '*.yml' -o -name '*.yaml' -o -name '*.py' -o -name '*.txt' \) 2>/dev/null)
 
-.PHONY: help install run test unit validate train story-test lock clean dictionary test-production test-prod run-production
+.PHONY: help browser install run test unit validate train story-test lock clean dictionary test-production test-prod run-production bench bench-train
 
 help:
 	@echo "make run    install, train when needed, start back end + action server + Rasa, print addresses"
@@ -55,7 +55,15 @@ train: $(MODEL)
 run: $(MODEL)
 	@bash scripts/run_all.sh
 
-unit: $(STAMP)
+# Debian's Chromium for the kiosk page's browser test (tests/kiosk), installed when missing.
+# Without root/sudo or apt it only warns: the test then skips (and fails when CI is set).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  sudo=""; [ "$$(id -u)" = 0 ] || sudo="sudo -n"; \
+	  { $$sudo apt-get update -qq && $$sudo apt-get install -y -qq --no-install-recommends chromium chromium-driver; } \
+	  || echo "make browser: could not install chromium; the kiosk browser test will be skipped"; }
+
+unit: $(STAMP) browser
 	$(PY) -m pytest -q tests --ignore=tests/e2e --ignore=tests/production
 
 validate: $(STAMP)
@@ -78,6 +86,16 @@ run-production: $(MODEL)
 # (and fail instead when CI is set).
 test: unit validate story-test test-production
 	@echo "make test: all parts passed"
+
+# Speed and footprint (benchmarks/README.md): print figures, exit non-zero only when they could not
+# run. Held under /tmp/train.lock so no training disturbs the measurement.
+BENCH_CONVERSATIONS ?= 1000
+bench: $(STAMP)
+	@test -f $(MODEL) || flock /tmp/train.lock $(MAKE) train
+	flock /tmp/train.lock $(PY) -m benchmarks.bench --soak-conversations $(BENCH_CONVERSATIONS)
+
+bench-train: $(STAMP)
+	flock /tmp/train.lock bash benchmarks/train.sh
 
 clean:
 	rm -rf models results var/*.db .rasa

@@ -22,7 +22,7 @@ from actions.replies import buttons
 from actions.service_orders import (AccountFormValidation, AskConfirmation, OrderSpec, answer_to, cancelled,
                                     contact_summary, submit_order)
 from actions.verification import ACCOUNT_NO
-from bot.text.masking import mask_account
+from bot.text.masking import mask_account, mask_text
 
 INTENT = "account_transfer"
 KINDS = ("transfer", "rename", "close")
@@ -63,8 +63,13 @@ def kind_of(text: str) -> Optional[str]:
     return None
 
 
+def kind_info(kind: str) -> Dict[str, str]:
+    """{label, meaning} of one kind; `kinds` is a single fact holding all three."""
+    return value("account_services.account_transfer.kinds")[kind]
+
+
 def label(kind: str) -> str:
-    return value(f"account_services.account_transfer.kinds.{kind}")["label"]
+    return kind_info(kind)["label"]
 
 
 def detect_request(tracker: Tracker) -> Optional[str]:
@@ -95,7 +100,7 @@ class ActionAccountTransfer(Action):
         if request in ("apply", "resubmit"):
             return self.start_form(dispatcher, tracker, kind_of(text))
         answer = getattr(self, request, self.overview)(kind)
-        dispatcher.utter_message(text=answer, buttons=buttons(self.next_buttons(request)))
+        dispatcher.utter_message(text=answer, buttons=self.next_buttons(request))
         return [SlotSet("service_request", None)]
 
     @staticmethod
@@ -122,7 +127,7 @@ class ActionAccountTransfer(Action):
 
     @staticmethod
     def overview(kind: str) -> str:
-        meaning = value(f"account_services.account_transfer.kinds.{kind}")["meaning"]
+        meaning = kind_info(kind)["meaning"]
         channels = "、".join(value("account_services.account_transfer.channels"))
         lines = [f"{label(kind)}：{meaning}。可以通过{channels}办理。",
                  f"需要准备：{'；'.join(documents(kind))}。"]
@@ -243,7 +248,7 @@ class AskAccountTransferConfirmed(AskConfirmation):
         return [
             ("业务", label(tracker.get_slot("transfer_kind") or "transfer")),
             ("户号", mask_account(account_no) if account_no and account_no != UNKNOWN else "未提供"),
-            ("用电地址", tracker.get_slot("acct_address")),
+            ("用电地址", mask_text(tracker.get_slot("acct_address") or "")),
             *contact_summary(tracker),
         ]
 

@@ -32,7 +32,12 @@ CUES = [
     ("info", re.compile(r"投诉电话|投诉渠道|几天.{0,4}(答复|回复)|怎么投诉|在哪.{0,2}投诉|哪里投诉|如何投诉")),
 ]
 KWH = re.compile(r"(?<![\d.元块每])(\d+(?:\.\d+)?)\s*(?:度|千瓦时|kwh|KWH|kWh)")
-PRICE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:元|块)(\d)?(?:毛)?(?:钱)?\s*(?:1|一|每)\s*度|每度\s*(\d+(?:\.\d+)?)\s*(?:元|块)")
+# "1.5元一度", "1块5收1度" (normalised "一块五收一度"), "每度1.5元", "一度电收1块5".
+PRICE = re.compile(
+    r"(?P<yuan>\d+(?:\.\d+)?)\s*(?:元|块)(?P<dime>[\d一二两三四五六七八九])?(?:毛)?(?:钱)?\s*(?:收)?\s*(?:1|一|每)\s*度"
+    r"|(?:每|(?<![\d.])1|一)\s*度电?\s*(?:收|要|算|是|按)?\s*(?P<yuan2>\d+(?:\.\d+)?)\s*(?:元|块)(?P<dime2>[\d一二两三四五六七八九])?"
+)
+_CN_DIGITS = {"一": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
 EMPATHY = {
     "outage": "经常停电确实影响生活和生意，非常理解您的心情。",
     "meter": "电费和用电量对不上确实让人着急，您的疑问我们会认真核实。",
@@ -52,10 +57,14 @@ def detect_request(tracker: Tracker) -> Optional[str]:
 
 def kwh_in(text: str, tracker: Tracker) -> Optional[Decimal]:
     """The month's kWh the customer gives; '1.5元一度' is a price, not an amount of energy."""
-    amounts = [Decimal(m.group(1)) for m in KWH.finditer(text)]
+    # The price is cut out first: normalising "一块五一度" gives "1块51度", whose "51度" is no usage.
+    rest = PRICE.sub(" ", text)
+    amounts = [Decimal(m.group(1)) for m in KWH.finditer(rest)]
     amounts = [a for a in amounts if a > 1]
     if amounts:
         return amounts[-1]
+    if PRICE.search(text):
+        return None  # the extractor's kwh entity would be read out of the price
     entity = entity_value(tracker, "kwh")
     return Decimal(str(entity)) if entity and float(entity) > 1 else None
 
@@ -64,11 +73,12 @@ def price_in(text: str) -> Optional[Decimal]:
     found = PRICE.search(text)
     if not found:
         return None
-    if found.group(3):
-        return Decimal(found.group(3))
-    yuan_part = Decimal(found.group(1))
+    yuan_part = Decimal(found.group("yuan") or found.group("yuan2"))
+    dime = found.group("dime") or found.group("dime2")
     # "1块5一度" (also what normalising "一块五一度" gives: "1块51度") is 1.5 元/度.
-    return yuan_part + Decimal(found.group(2)) / 10 if found.group(2) else yuan_part
+    # Normalising keeps a trailing "块五" as it is: "一度电收一块五，" -> "1度电收1块五,".
+    dime = _CN_DIGITS.get(dime, dime) if dime else None
+    return yuan_part + Decimal(dime) / 10 if dime else yuan_part
 
 
 class ActionComplaint(Action):

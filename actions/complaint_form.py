@@ -128,8 +128,8 @@ class AskComplaintConfirmed(AskConfirmation):
         return [
             ("业务", "投诉"),
             ("反映内容", mask_text(tracker.get_slot("complaint_what") or "")),
-            ("地点", tracker.get_slot("complaint_where")),
-            ("时间", tracker.get_slot("complaint_when")),
+            ("地点", mask_text(tracker.get_slot("complaint_where") or "")),
+            ("时间", mask_text(tracker.get_slot("complaint_when") or "")),
             *contact_summary(tracker),
         ]
 

@@ -31,7 +31,7 @@ from actions.tariff_text import (
     season_label,
     season_months,
 )
-from actions.verification import offer_verification, verified_account
+from actions.verification import offer_verification, runs_after_verification, verified_account
 from bot.text.masking import mask_account
 from knowledge.tariff import compute_bill, multi_resident_saving, season_of, shared_meter_bill
 
@@ -97,8 +97,10 @@ def general_reasons(kwh: Optional[Decimal], month: Optional[int]) -> List[str]:
     return lines
 
 
+@runs_after_verification
 class ActionExplainHighBill(Action):
-    """Also run by action_verify_account (slot after_verification) once the customer verified."""
+    """Also run by action_verify_account (slot after_verification) once the customer verified,
+    in the same turn, so that the turn still ends with action_verify_account."""
 
     def name(self) -> Text:
         return ACTION_NAME

@@ -35,6 +35,7 @@ from actions.outage_places import (
 )
 from actions.replies import apology_unavailable, buttons, region, utter_card
 from actions.verification import verified_account
+from bot.text import normalize
 from bot.text.masking import mask_account
 
 AWAITING_SLOT = "outage_awaiting"  # categorical: what the last outage action asked the customer for
@@ -48,6 +49,9 @@ WHEN_WORDS = re.compile(r"几点|什么时候|啥时|何时|几时|多久|多长
 NOTICE_QUESTION = re.compile(r"提前几天|提前多久|提前多长|怎么通知|会不会通知|通知在哪|公告在哪|哪里看|在哪[里儿]?看|哪里查|停电地图")
 # The customer's power is off right now (or they ask when it returns): say what is going on now.
 POWER_OFF = re.compile(r"停电了|没电|黑了|跳闸|停了|断电|来电|恢复|送电|复电|有电了?没")
+# "大鹏新区停电了吗" asks about an area; "我家停电了吗？" still reports the customer's own power cut.
+AREA_QUESTION = re.compile(r"(?:停电|断电)了?(?:吗|么|嘛|没有?)[?？]?$")
+HOME_WORDS = re.compile(r"我家|家里|我们家|屋里|我这|我们这|我住|楼里|整栋")
 FOLLOW_UP = re.compile(r"^那.*呢|呢[?？]?$")
 PLANNED_WORDS = re.compile(r"计划|检修|施工")
 FAULT_WORDS = re.compile(r"故障|抢修")
@@ -118,6 +122,16 @@ def place_in_message(tracker: Tracker, text: str, answering: bool) -> Place:
     return Place()
 
 
+def previous_user_text(tracker: Tracker) -> str:
+    """The customer's message before the latest one (normalised), or ""."""
+    said = [e for e in tracker.events if e.get("event") == "user"]
+    return normalize(said[-2].get("text") or "") if len(said) >= 2 else ""
+
+
+def asks_about_area(text: str) -> bool:
+    return bool(AREA_QUESTION.search(text)) and not HOME_WORDS.search(text)
+
+
 def _kind_in(text: str) -> Optional[str]:
     if FAULT_WORDS.search(text):
         return "fault"
@@ -143,7 +157,12 @@ def read_question(tracker: Tracker, text: str, new_place: Place, answering: bool
     place = new_place if not new_place.empty else Place.from_slots(tracker)
     if place.empty and verified_account(tracker):
         place = Place(account_no=verified_account(tracker))
-    power_off_now = about_restoration or bool(POWER_OFF.search(text))
+    power_off_now = about_restoration or (bool(POWER_OFF.search(text)) and not asks_about_area(text))
+    if answering and not power_off_now:
+        # A bare place answering our question: "我家停电了" / "什么时候来电" was said the turn before.
+        asked = previous_user_text(tracker)
+        about_restoration = bool(RESTORE_WORDS.search(asked) and WHEN_WORDS.search(asked))
+        power_off_now = about_restoration or bool(POWER_OFF.search(asked))
     return Question(place, date_from, date_to, kind, about_restoration, power_off_now)
 
 
@@ -152,20 +171,35 @@ class ActionOutageLookup(Action):
         return "action_outage_lookup"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List:
+        in_form = bool((tracker.active_loop or {}).get("name"))
+        events = await self._answer(dispatcher, tracker, in_form)
+        if in_form:
+            # A side question during a form: the next bare answer belongs to the form, so the
+            # lookup never waits for a place of its own (data/rules/outage.yml relies on it).
+            events = [e for e in events if e.get("name") != AWAITING_SLOT] + [SlotSet(AWAITING_SLOT, None)]
+        return events
+
+    async def _answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, in_form: bool) -> List:
         text = latest_text(tracker)
-        answering = tracker.get_slot(AWAITING_SLOT) == "place"
+        answering = tracker.get_slot(AWAITING_SLOT) == "place" and not in_form
         new_place = place_in_message(tracker, text, answering)
         city = entity_value(tracker, "city")
         if new_place.empty and city:
             dispatcher.utter_message(
                 text=f"小南目前只能查询{region().name}的停电信息。{city}的停电信息请拨打{power_hotline()}咨询当地供电局。")
             return [SlotSet(AWAITING_SLOT, None)]
+        if new_place.empty and in_form and (tracker.get_slot("repair_district") or tracker.get_slot("repair_address")):
+            # Asked mid-way through the repair form: the place being reported is the one meant.
+            new_place = Place(district=tracker.get_slot("repair_district"), address=tracker.get_slot("repair_address"))
+        if new_place.empty and in_form:
+            dispatcher.utter_message(text="登记完成后，告诉我户号或所在的区和街道，我马上帮您查停电信息。")
+            return []
         if new_place.empty and CHANGE_PLACE.search(text):
             return self._ask_place(dispatcher, None, None, None, forget_place=True)
         if new_place.empty and NOTICE_QUESTION.search(text):
             dispatcher.utter_message(text=f"{notice_policy_text()}需要的话，告诉我户号或街道，我帮您查一下。",
                                      buttons=buttons(NONE_LATER_BUTTONS[:1]))
-            return []
+            return [SlotSet(AWAITING_SLOT, None)]
         question = read_question(tracker, text, new_place, answering)
         if question.place.empty:
             return self._ask_place(dispatcher, question.date_from, question.date_to, question.kind)
@@ -219,7 +253,8 @@ class ActionOutageLookup(Action):
         if question.place.account_no and not own:
             lead = f"{where}所在街道{when}暂未查到停电，同一区域的其他停电如下："
         else:
-            lead = lead_sentence(top, where, when, area_type(top.get("district") or query.get("district"), query.get("street")))
+            lead = lead_sentence(top, where, when, area_type(top.get("district") or query.get("district"), query.get("street")),
+                                 question.about_restoration)
         if question.about_restoration:
             dispatcher.utter_message(text=lead, buttons=buttons(FOLLOW_UP_BUTTONS))
             return
@@ -252,7 +287,8 @@ class ActionOutageLookup(Action):
             buttons=buttons(NONE_NOW_BUTTONS))
 
 
-def lead_sentence(outage: Dict[str, Any], where: str, when: str, kind_of_area: str) -> str:
+def lead_sentence(outage: Dict[str, Any], where: str, when: str, kind_of_area: str,
+                  about_restoration: bool = False) -> str:
     """The answer first: is there an outage, and when does power come back."""
     status, kind = outage.get("status"), outage.get("kind")
     if status == "ended":
@@ -268,7 +304,13 @@ def lead_sentence(outage: Dict[str, Any], where: str, when: str, kind_of_area: s
         return f"{where}目前有故障停电，{progress}，{back}。"
     if status == "ongoing":
         return f"{where}目前在计划停电，预计{time_text(outage.get('end'))}恢复供电。"
-    return f"{where}{when}有计划停电，时间是{span_text(outage.get('start'), outage.get('end'))}。"
+    if status == "upcoming" and not when:
+        lead = f"{where}目前没有停电，近期有计划停电，时间是{span_text(outage.get('start'), outage.get('end'))}"
+    else:
+        lead = f"{where}{when}有计划停电，时间是{span_text(outage.get('start'), outage.get('end'))}"
+    if about_restoration and outage.get("end"):
+        return f"{lead}，预计{time_text(outage.get('end'))}恢复供电。"
+    return f"{lead}。"
 
 
 def outage_fields(outage: Dict[str, Any]) -> List[Tuple[str, str]]:

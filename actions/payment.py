@@ -26,7 +26,7 @@ from actions.verification import (defer_until_verified, offer_verification, requ
 INTENT = "payment"
 CUES = [
     ("refund_apply", re.compile(r"(申请|我要|帮我|要求|想).{0,3}(退款|退费|退钱|退回)")),
-    ("refund", re.compile(r"两次|重复|多交|多缴|多扣|交错|缴错|付错|错了户号|错户号|退款|退钱|退费|退回|能退|可以退")),
+    ("refund", re.compile(r"[两2]次|重复|多交|多缴|多扣|交错|缴错|付错|错了户号|错户号|退款|退钱|退费|退回|能退|可以退")),
     ("reconnection", re.compile(r"复电|恢复供电|送电|来电|停了电|被停|停电.{0,8}(交|缴)|(交|缴).{0,8}(没电|停电|没来电)")),
     ("withholding_cancel", re.compile(r"(取消|解除|解约|关闭|停止|关掉).{0,4}(代扣|自动扣|自动缴|自动交|扣费)|代扣.{0,4}(取消|解约)")),
     ("failed_deduction", re.compile(r"扣款失败|扣费失败|没扣成功|没扣上|扣不了|扣失败|余额不足")),
@@ -57,7 +57,7 @@ def detect_request(tracker: Tracker) -> Optional[str]:
 def refund_reason(text: str) -> Optional[str]:
     if re.search(r"交错|缴错|付错|错了户号|错户号|别人|错了账户", text):
         return "wrong_account"
-    if re.search(r"两次|重复|多交|多缴|多扣|重了", text):
+    if re.search(r"[两2]次|重复|多交|多缴|多扣|重了", text):
         return "duplicate"
     return None
 

@@ -18,7 +18,7 @@ from actions.replies import apology_unavailable
 from actions.service_orders import (AccountFormValidation, AskConfirmation, OrderSpec, account_place, answer_to,
                                     cancelled, contact_summary, submit_order)
 from actions.verification import ACCOUNT_NO, offer_verification, verified_account
-from bot.text.masking import mask_account
+from bot.text.masking import mask_account, mask_text
 
 REASONS = {"duplicate": "重复缴费", "wrong_account": "缴错户号"}
 AMOUNT = re.compile(r"(\d+(?:\.\d{1,2})?)")
@@ -135,7 +135,7 @@ class AskRefundConfirmed(AskConfirmation):
             ("原因", REASONS.get(tracker.get_slot("refund_reason"), "")),
             ("误缴户号", mask_account(other) if other else ""),
             ("金额", f"{tracker.get_slot('refund_amount')}元"),
-            ("缴费情况", tracker.get_slot("refund_payment_info")),
+            ("缴费情况", mask_text(tracker.get_slot("refund_payment_info") or "")),
             *contact_summary(tracker),
         ]
 

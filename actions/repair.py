@@ -24,6 +24,7 @@ from actions.forms import FAILURES_SLOT, ServiceFormValidation, entity_value, la
 from actions.hazards import detect_hazard, hazard_label, power_hotline, safety_text
 from actions.outage_guidance import overdue_text
 from actions.outage_places import (
+    AREA_TYPE_TEXT,
     arrival_commitment,
     arrival_minutes,
     area_type,
@@ -115,7 +116,7 @@ class ValidateRepairForm(ServiceFormValidation):
                 tracker.slots[HAZARD_SLOT] = kind
                 events.append(SlotSet(HAZARD_SLOT, kind))
         if requested and ARRIVAL_QUESTION.search(text):
-            kind_of_area = area_type(tracker.get_slot("repair_district"))
+            kind_of_area = await repair_area_type(tracker)
             dispatcher.utter_message(text=f"按服务承诺，{arrival_commitment(kind_of_area)}，登记好后就派单。")
             return events + [SlotSet(requested, tracker.get_slot(requested))]
         return events + await super().run(dispatcher, tracker, domain)
@@ -248,8 +249,20 @@ class ActionAskRepairDistrict(Action):
         return []
 
 
-def summary_fields(tracker: Tracker) -> List:
-    kind_of_area = area_type(tracker.get_slot("repair_district"))
+async def repair_area_type(tracker: Tracker) -> str:
+    """urban / rural / remote for the arrival commitment: a verified account's own area type
+    (remote places are marked on the account, knowledge/geography area_type_basis) when the
+    repair is in that account's district, else the district's."""
+    district = tracker.get_slot("repair_district")
+    account = verified_account(tracker)
+    if account:
+        result = await backend_client.get(f"/api/v1/accounts/{account}")
+        if result.ok and result.data.get("district") == district and result.data.get("area_type") in AREA_TYPE_TEXT:
+            return str(result.data["area_type"])
+    return area_type(district)
+
+
+def summary_fields(tracker: Tracker, kind_of_area: str) -> List:
     return [
         ("报修地址", f"{tracker.get_slot('repair_district') or ''} {tracker.get_slot('repair_address') or ''}".strip()),
         ("联系电话", mask_phone(tracker.get_slot("repair_phone") or "")),
@@ -263,7 +276,7 @@ class ActionAskRepairFormConfirmed(Action):
         return "action_ask_repair_form_confirmed"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List:
-        utter_card(dispatcher, "receipt", "报修信息确认", summary_fields(tracker),
+        utter_card(dispatcher, "receipt", "报修信息确认", summary_fields(tracker, await repair_area_type(tracker)),
                    intro="请核对报修信息，没问题我就提交；要修改直接告诉我，比如“电话改成……”。",
                    buttons=buttons([("确认提交", "/affirm"), ("取消报修", "/deny")]))
         return []
@@ -291,7 +304,7 @@ class ActionSubmitRepair(Action):
             dispatcher.utter_message(text="好的，已为您取消本次报修，没有提交任何信息。还有其他需要吗？")
             return clear
         district = tracker.get_slot("repair_district")
-        kind_of_area = area_type(district)
+        kind_of_area = await repair_area_type(tracker)
         payload: Dict[str, Any] = {
             "type": "repair",
             "request_id": request_id(tracker),
@@ -315,8 +328,9 @@ class ActionSubmitRepair(Action):
             apology_unavailable(dispatcher, "报修登记")
             if is_urgent:
                 dispatcher.utter_message(text=f"险情请马上拨打{power_hotline()}报告，并继续远离危险区域。")
-            # The answers stay: asking again re-sends the same request_id, which cannot double up.
-            return []
+            # The answers stay: asking again re-sends the same request_id, which cannot double up;
+            # a normal order is confirmed again before it is re-sent.
+            return [SlotSet(CONFIRMED, None)]
         order = result.data
         self._receipt(dispatcher, tracker, order, is_urgent, kind_of_area, repeated=result.status == 200)
         return clear + [SlotSet("repair_order_no", order.get("order_no"))]
@@ -324,7 +338,7 @@ class ActionSubmitRepair(Action):
     @staticmethod
     def _receipt(dispatcher: CollectingDispatcher, tracker: Tracker, order: Dict[str, Any], is_urgent: bool,
                  kind_of_area: str, repeated: bool) -> None:
-        fields = [("工单编号", order.get("order_no", ""))] + summary_fields(tracker)[:3]
+        fields = [("工单编号", order.get("order_no", ""))] + summary_fields(tracker, kind_of_area)[:3]
         fields += [("紧急程度", "紧急（险情）" if is_urgent else "一般"), ("到达承诺", arrival_commitment(kind_of_area)),
                    ("当前进度", order.get("current_step") or "已受理")]
         if repeated:

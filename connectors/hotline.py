@@ -184,7 +184,12 @@ class HotlineInput(InputChannel):
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> "HotlineInput":
         credentials = credentials or {}
-        return cls(token=os.environ.get("HOTLINE_TOKEN", "").strip(),
+        # `token: ${HOTLINE_TOKEN}` in bot/credentials.yml; without the key, the variable itself.
+        token = credentials.get("token")
+        token = os.environ.get("HOTLINE_TOKEN", "") if token is None else str(token)
+        if not token.strip():
+            logger.warning("hotline channel loaded without HOTLINE_TOKEN: restrict its URL to the gateway's network")
+        return cls(token=token.strip(),
                    reply_timeout_seconds=float(credentials.get("reply_timeout_seconds", 8.0)))
 
     def _authorised(self, request: Request) -> bool:

@@ -4,6 +4,7 @@ request checks and the hand-over to `WeChatTurns`. Subclasses read the body form
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any, Awaitable, Callable, Dict, Optional, Tuple
 
 from rasa.core.channels.channel import InputChannel, UserMessage
@@ -51,10 +52,28 @@ class WeChatChannelBase(InputChannel):
             raise ValueError(problem)
 
     @classmethod
+    def settings_from(cls, credentials: Dict[str, Any]) -> WeChatSettings:
+        """Secrets from bot/credentials.yml, where they are `${VAR}` references Rasa expands from
+        the environment (`token`, `appid`, `secret`, `encoding_aes_key`); a key left out of the
+        file falls back to the `<PREFIX>_...` variable itself."""
+        env = WeChatSettings.from_env(cls.env_prefix)
+
+        def pick(key: str, default: str) -> str:
+            value = credentials.get(key)
+            return default if value is None else str(value).strip()
+
+        aes_key = pick("encoding_aes_key", env.aes_key)
+        # With a key, plaintext pushes are refused unless allowed (the signature does not cover them).
+        allow_plain = any(str(value).strip().lower() in ("1", "true", "yes") for value in (
+            credentials.get("allow_plaintext", ""), os.environ.get(f"{cls.env_prefix}_ALLOW_PLAINTEXT", "")))
+        return WeChatSettings(prefix=cls.env_prefix, token=pick("token", env.token), appid=pick("appid", env.appid),
+                              secret=pick("secret", env.secret), aes_key=aes_key,
+                              require_encryption=bool(aes_key) and not allow_plain)
+
+    @classmethod
     def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> "WeChatChannelBase":
-        # Secrets come from the environment only; credentials.yml may tune the non-secret knobs.
         credentials = credentials or {}
-        settings = WeChatSettings.from_env(cls.env_prefix)
+        settings = cls.settings_from(credentials)
         if settings.missing():
             logger.warning("%s channel loaded without %s: its webhook answers 503 until it is set",
                            cls.name(), ", ".join(settings.missing()))

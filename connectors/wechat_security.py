@@ -132,6 +132,8 @@ def decrypt(settings: WeChatSettings, encrypt: Optional[str], msg_signature: Opt
     """The plaintext of a safe-mode push, after checking msg_signature over the ciphertext."""
     if not isinstance(encrypt, str) or not encrypt or not msg_signature:
         raise Rejected(400, "missing Encrypt or msg_signature")
+    if not encrypt.isascii():  # base64 ciphertext; a lone surrogate (JSON "\ud800") cannot even be hashed
+        raise Rejected(400, "malformed Encrypt")
     if not _same(_signature(settings.token, timestamp, nonce, encrypt), msg_signature):
         raise Rejected(403, "bad msg_signature")
     key = base64.b64decode(settings.aes_key + "=")

@@ -16,3 +16,11 @@ if [ -n "${RASA_API_TOKEN:-}" ]; then
 else
   export RASA_AUTH_ARGS="" RASA_STATUS_QUERY=""
 fi
+# Channel secrets referenced by bot/credentials.yml (docs/CHANNELS.md). Rasa refuses to start when
+# one is unset, so each gets an empty default: an unconfigured WeChat channel answers 503, and the
+# hotline endpoint without HOTLINE_TOKEN must be reachable only from the gateway's network.
+for _var in WECHAT_TOKEN WECHAT_APPID WECHAT_APPSECRET WECHAT_ENCODING_AES_KEY \
+            WECHAT_MP_TOKEN WECHAT_MP_APPID WECHAT_MP_APPSECRET WECHAT_MP_ENCODING_AES_KEY HOTLINE_TOKEN; do
+  export "$_var=${!_var:-}"
+done
+unset _var

@@ -32,6 +32,7 @@ cat <<EOM
 The assistant is running (logs in var/logs/). Talk to it:
   REST:        curl -s -XPOST http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook -H 'Content-Type: application/json' -d '{"sender":"me","message":"你好"}'
   HTTP API:    http://127.0.0.1:$RASA_PORT/model/parse   (POST {"text": "..."})
+  Kiosk page:  http://127.0.0.1:$RASA_PORT/webhooks/kiosk/   (WeChat, hotline: docs/CHANNELS.md)
   Back end:    http://127.0.0.1:$BACKEND_PORT/api/v1/openapi.json
   Actions:     http://127.0.0.1:$ACTIONS_PORT/health
 Press Ctrl-C to stop everything.

@@ -13,7 +13,8 @@ _RELATIVE_DAYS = {"今天": 0, "今日": 0, "今晚": 0, "明天": 1, "明日": 
 _WEEKDAY = re.compile(r"(下下|下个?|这个?|本)?(?:周|星期|礼拜)([一二三四五六日天1-7])")
 _WEEK = re.compile(r"(下个?|这个?|本)(?:周|星期|礼拜)(?![一二三四五六日天1-7])")
 _MONTH_DAY = re.compile(r"(?<!\d)(\d{1,2})月(\d{1,2})[号日]?")
-_DAY_ONLY = re.compile(r"(?<![\d月])(\d{1,2})[号日](?!\d)")
+# A bare "18号" is a day of this month, unless it is a house number ("科苑路18号", "18号楼").
+_DAY_ONLY = re.compile(r"(?<![\d月路街道巷弄村栋座楼])(\d{1,2})[号日](?![\d楼栋座院室铺房])")
 _ISO = re.compile(r"(?<!\d)(20\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})日?")
 
 

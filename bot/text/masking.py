@@ -6,6 +6,18 @@ import re
 
 _PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
 _ACCOUNT = re.compile(r"(?<!\d)(03)\d{6}(\d{2})(?!\d)")
+# Two numbers typed without a separator (户号 + mobile = 21 digits), or a bank-card or ID number:
+# a run of 12+ digits is no phone or account by itself, but carries them. Work-order numbers
+# (two capitals + 14 digits, BZ20261120000012) are not personal data and stay readable.
+_LONG_DIGITS = re.compile(r"(?<!\d)\d{12,}(?!\d)")
+
+
+def _mask_long_digits(match: re.Match) -> str:
+    run, start = match.group(0), match.start()
+    prefix = match.string[max(0, start - 2):start]
+    if len(run) == 14 and len(prefix) == 2 and prefix.isascii() and prefix.isalpha() and prefix.isupper():
+        return run  # a work-order number
+    return run[:2] + "*" * (len(run) - 4) + run[-2:]
 
 
 def mask_phone(phone: str) -> str:
@@ -32,7 +44,8 @@ def mask_name(name: str) -> str:
 
 def mask_text(text: str) -> str:
     """Every phone and account number inside free text masked."""
-    text = _PHONE.sub(lambda m: f"{m.group(1)}****{m.group(2)}", str(text))
+    text = _LONG_DIGITS.sub(_mask_long_digits, str(text))
+    text = _PHONE.sub(lambda m: f"{m.group(1)}****{m.group(2)}", text)
     return _ACCOUNT.sub(lambda m: f"{m.group(1)}******{m.group(2)}", text)
 
 

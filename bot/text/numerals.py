@@ -31,6 +31,8 @@ _UNIT_AFTER = re.compile(
 )
 # Weekday names (周一, 星期三, 礼拜天) are dates, not numbers: the date parser reads them.
 _WEEKDAY_BEFORE = re.compile(r"(?:周|星期|礼拜)$")
+# Units after which a lone 一 is the number one, not an article.
+_LONE_ONE_UNITS = ("度", "块", "元", "月", "号", "日", "点") + tuple(_PLACEHOLDERS.values())
 _DIGIT_VALUE = {c: str(i) for i, c in enumerate("零一二三四五六七八九")}
 _DIGIT_VALUE.update({"〇": "0", "两": "2", "幺": "1"})
 
@@ -77,7 +79,8 @@ def chinese_to_digits(text: str) -> str:
             not _WEEKDAY_BEFORE.search(before)
             and (is_quantity or (has_magnitude and len(run) >= 2) or is_digit_string)
             # 一 alone before a unit is usually an article (一个月, 一户): keep words like 一户多人口.
-            and not (run == "一" and not after[:1] in ("度", "块", "元", "月", "号", "日", "点"))
+            # Before 千瓦/千伏安/兆瓦… (protected units) it is the number: 一千瓦 = 1 kW.
+            and not (run == "一" and after[:1] not in _LONE_ONE_UNITS)
         )
         digits = _run_to_digits(run) if convert else None
         out.append(protected[pos: match.start()])

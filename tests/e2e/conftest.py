@@ -16,6 +16,13 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "assistant.tar.gz"
 VENV_BIN = Path(sys.executable).parent
+# bot/credentials.yml references these (Rasa refuses to start when one is unset); the test values
+# let tests/e2e/test_channels.py sign WeChat pushes and call the hotline like the real senders.
+CHANNEL_ENV = {
+    "WECHAT_TOKEN": "e2e-wechat-token", "WECHAT_APPID": "", "WECHAT_APPSECRET": "", "WECHAT_ENCODING_AES_KEY": "",
+    "WECHAT_MP_TOKEN": "e2e-wechat-mp-token", "WECHAT_MP_APPID": "", "WECHAT_MP_APPSECRET": "",
+    "WECHAT_MP_ENCODING_AES_KEY": "", "HOTLINE_TOKEN": "e2e-hotline-token",
+}
 
 
 def free_port() -> int:
@@ -52,6 +59,8 @@ class Stack:
             ACTION_ENDPOINT_URL=f"http://127.0.0.1:{self.ports['actions']}/webhook",
             TRACKER_DB_PATH=str(workdir / "tracker.db"),
         )
+        self.env.update(CHANNEL_ENV)
+        self.env.pop("REDIS_URL", None)  # connectors' state in memory: one Rasa process
         self.processes: List[subprocess.Popen] = []
 
     @property

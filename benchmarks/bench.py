@@ -1,0 +1,357 @@
+"""Speed and footprint of the whole assistant (issue 8), printed with the machine it ran on.
+
+    .venv/bin/python -m benchmarks.bench [--soak-conversations N] [--show-replies]
+
+Starts the back end, the action server and Rasa (REST channel, trained model) on spare loopback
+ports with throw-away databases (the e2e harness, tests/e2e/conftest.py), then measures:
+
+1. latency of one conversation at a time: p50/p95 per message over the mixed scenarios below
+   (every message goes REST channel -> Rasa -> action server -> back end where the flow needs it),
+   after a warm-up pass;
+2. throughput with 50 concurrent conversations (a bounded aiohttp load generator on loopback,
+   each conversation its own sender id): messages/s, p50/p95, errors;
+3. resident memory (RSS) of the Rasa server, action server and back end after start, after the
+   throughput run, and during/after a soak of N conversations (default 1,000; 10,000 for the
+   published figure, see benchmarks/README.md).
+
+Targets (issue 8): p95 <= 150 ms single conversation; >= 40 msg/s with p95 <= 1 s and no errors.
+Exits non-zero only when the benchmark could not run (no model, stack did not start); missed
+targets are printed, not failed.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+import aiohttp
+
+from tests.e2e.conftest import MODEL, Stack
+
+# Realistic customer conversations over the topics, each its own sender. Demo accounts and their
+# phones are in backend/README.md ("Seeded data"); the verification scenarios rotate over them.
+DEMO = [("0300000001", "1234"), ("0300000002", "2345"), ("0300000005", "5678"), ("0300000006", "6789"),
+        ("0300000007", "7890")]
+
+
+def scenarios(number: int) -> List[Tuple[str, List[str]]]:
+    """The mixed script; `number` varies the demo account used by the verification scenarios."""
+    account, last4 = DEMO[number % len(DEMO)]
+    return [
+        ("tariff", ["你好", "阶梯电价怎么收", "帮我算一下电费", "用了450度", "7月", "好的谢谢"]),
+        ("outage", ["明天福田区莲花街道会停电吗", "粤海街道现在是不是在停电", "再见"]),
+        ("outage_account", ["我家停电了，户号0300000006", "谢谢"]),
+        ("connection", ["我想申请报装", "报装需要带什么材料", "要多久", "要不要钱"]),
+        ("charging_pile", ["租的车位能装充电桩吗", "充电桩报装要什么材料", "充电桩的电价怎么算"]),
+        ("bill", ["我家这个月电费多少", "验证身份", account, last4, "我欠了多少电费"]),
+        ("multi_resident", ["一户多人口要什么材料", "谢谢"]),
+        ("out_of_scope", ["明天深圳天气怎么样", "转人工"]),
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# measurements
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100) of non-empty values."""
+    ordered = sorted(values)
+    rank = max(1, int(round(q / 100 * len(ordered) + 0.4999)))
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+@dataclass
+class Outcome:
+    latencies: List[float] = field(default_factory=list)
+    by_scenario: Dict[str, List[float]] = field(default_factory=dict)
+    errors: List[str] = field(default_factory=list)
+    conversations: int = 0
+
+
+async def converse(session: aiohttp.ClientSession, url: str, name: str, messages: Iterable[str],
+                   outcome: Optional[Outcome], show: bool = False) -> None:
+    sender = f"bench-{name}-{uuid.uuid4().hex[:10]}"
+    for text in messages:
+        started = time.perf_counter()
+        try:
+            async with session.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text}) as response:
+                body = await response.text()
+                elapsed = time.perf_counter() - started
+                if response.status != 200:
+                    if outcome is not None:
+                        outcome.errors.append(f"{name}: HTTP {response.status} on {text!r}")
+                    return
+                replies = json.loads(body)
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
+            if outcome is not None:
+                outcome.errors.append(f"{name}: {error!r} on {text!r}")
+            return
+        if show:
+            joined = " | ".join((m.get("text") or json.dumps(m.get("custom"), ensure_ascii=False))[:90] for m in replies)
+            print(f"  [{name}] {text} -> {elapsed * 1000:.0f} ms: {joined}")
+        if outcome is None:
+            continue
+        if not any(m.get("text") for m in replies):
+            outcome.errors.append(f"{name}: no text reply to {text!r}")
+            return
+        outcome.latencies.append(elapsed)
+        outcome.by_scenario.setdefault(name, []).append(elapsed)
+    if outcome is not None:
+        outcome.conversations += 1
+
+
+def all_conversations(count: int, first: int = 0) -> List[Tuple[str, List[str]]]:
+    """`count` conversations cycling over the scenarios (the mixed script, repeated)."""
+    result = []
+    number = first
+    while len(result) < count:
+        for item in scenarios(number):
+            result.append(item)
+            if len(result) == count:
+                break
+        number += 1
+    return result
+
+
+async def sequential(url: str, passes: int, show: bool = False) -> Outcome:
+    outcome = Outcome()
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
+        for number in range(passes):
+            for name, messages in scenarios(number):
+                await converse(session, url, name, messages, outcome, show=show and number == 0)
+    return outcome
+
+
+async def concurrent(url: str, conversations: int, concurrency: int, first: int = 0,
+                     on_progress=None) -> Tuple[Outcome, float]:
+    """`conversations` conversations, at most `concurrency` at once (a bounded generator)."""
+    outcome = Outcome()
+    queue: asyncio.Queue = asyncio.Queue()
+    for item in all_conversations(conversations, first):
+        queue.put_nowait(item)
+    done = 0
+
+    async def worker(session: aiohttp.ClientSession) -> None:
+        nonlocal done
+        while True:
+            try:
+                name, messages = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            await converse(session, url, name, messages, outcome)
+            done += 1
+            if on_progress is not None:
+                on_progress(done)
+
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    started = time.perf_counter()
+    async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=120)) as session:
+        await asyncio.gather(*(worker(session) for _ in range(concurrency)))
+    return outcome, time.perf_counter() - started
+
+
+# ---------------------------------------------------------------------------------------------
+# machine and processes
+
+
+def rss_kib(pid: int) -> int:
+    """Resident set of a process and all its descendants, in KiB (0 when gone)."""
+    total = 0
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            children = (task / "children").read_text().split()
+            total += sum(rss_kib(int(child)) for child in children)
+    except (OSError, ValueError):
+        pass
+    return total
+
+
+def cpu_ticks(pid: int) -> int:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime + stime
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def busy_ticks() -> int:
+    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return sum(fields) - fields[3] - fields[4]  # minus idle and iowait
+
+
+class CpuWatch:
+    """How much of the machine's CPU our processes (the stack and this load generator) used, and
+    how much everything else did, between start() and stop()."""
+
+    def __init__(self, pids: Sequence[int]) -> None:
+        self.pids = list(pids) + [os.getpid()]
+
+    def start(self) -> None:
+        self.t0, self.busy0 = time.monotonic(), busy_ticks()
+        self.ours0 = sum(cpu_ticks(p) for p in self.pids)
+
+    def stop(self) -> Dict[str, float]:
+        hz = os.sysconf("SC_CLK_TCK")
+        seconds = time.monotonic() - self.t0
+        capacity = seconds * hz * (os.cpu_count() or 1)
+        busy = busy_ticks() - self.busy0
+        ours = sum(cpu_ticks(p) for p in self.pids) - self.ours0
+        return {"machine_busy_pct": round(100 * busy / capacity, 1),
+                "ours_pct": round(100 * ours / capacity, 1),
+                "others_pct": round(max(0.0, 100 * (busy - ours) / capacity), 1)}
+
+
+def machine() -> str:
+    mem_kib = int(Path("/proc/meminfo").read_text().split("MemTotal:")[1].split()[0])
+    cpu = "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    return (f"{os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}), {cpu}, RAM {mem_kib / 1048576:.1f} GiB, "
+            f"{platform.system()} {platform.release()}, Python {platform.python_version()}, load average {load}")
+
+
+def fmt_ms(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms"
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--passes", type=int, default=int(os.environ.get("BENCH_PASSES", 5)),
+                        help="sequential passes over the mixed script for the latency figure")
+    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--load-conversations", type=int, default=int(os.environ.get("BENCH_LOAD_CONVERSATIONS", 400)),
+                        help="conversations in the throughput run (at most --concurrency at once)")
+    parser.add_argument("--soak-conversations", type=int, default=int(os.environ.get("BENCH_CONVERSATIONS", 1000)),
+                        help="conversations before the last memory reading (10000 for the published figure)")
+    parser.add_argument("--show-replies", action="store_true", help="print the replies of the first pass")
+    parser.add_argument("--url", help="measure an already running Rasa or balancer (e.g. the production "
+                        "profile) instead of starting the stack; memory is then not measured")
+    args = parser.parse_args()
+
+    if args.url:
+        print(f"machine: {machine()}")
+        print(f"target: {args.url} (started elsewhere; memory not measured)")
+        return measure(args, args.url.rstrip("/"), {}, None)
+    if not MODEL.exists():
+        print(f"bench: no trained model at {MODEL}; run `make train`", file=sys.stderr)
+        return 2
+    print(f"machine: {machine()}")
+    print(f"model: {MODEL.relative_to(MODEL.parents[1])} ({MODEL.stat().st_size / 1e6:.0f} MB, "
+          f"trained {time.strftime('%Y-%m-%d %H:%M', time.localtime(MODEL.stat().st_mtime))})")
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench-"))
+    stack = Stack(workdir)
+    started = time.monotonic()
+    try:
+        stack.start()
+    except RuntimeError as error:
+        stack.stop()
+        for name, text in stack.logs().items():
+            print(f"----- {name} -----\n{text}", file=sys.stderr)
+        print(f"bench: the stack did not start: {error}", file=sys.stderr)
+        return 2
+    pids = {name: process.pid for name, process in zip(["backend", "actions", "rasa"], stack.processes)}
+    print(f"stack ready in {time.monotonic() - started:.0f} s (ports {stack.ports})")
+    try:
+        return measure(args, stack.rasa_url, pids, workdir)
+    finally:
+        stack.stop()
+
+
+def measure(args: argparse.Namespace, url: str, pids: Dict[str, int], workdir: Optional[Path]) -> int:
+    def memory(label: str) -> None:
+        if not pids:
+            return
+        parts = ", ".join(f"{name} {rss_kib(pids[name]) / 1024:.0f} MiB" for name in ("rasa", "actions", "backend"))
+        print(f"  RSS {label:<28} {parts}")
+
+    if pids:
+        print("\nmemory")
+        memory("after start")
+    # 1. warm-up, then one conversation at a time
+    asyncio.run(sequential(url, 1, show=args.show_replies))
+    watch = CpuWatch(list(pids.values()))
+    watch.start()
+    single = asyncio.run(sequential(url, args.passes))
+    cpu = watch.stop()
+    memory("after warm-up + latency")
+    lat = single.latencies
+    print(f"\n1. single conversation, {len(lat)} messages ({args.passes} passes over "
+          f"{len(scenarios(0))} scenarios, after a warm-up pass), CPU {cpu}")
+    if lat:
+        p95 = percentile(lat, 95)
+        print(f"  p50 {fmt_ms(percentile(lat, 50))}  p95 {fmt_ms(p95)}  mean {fmt_ms(statistics.mean(lat))}  "
+              f"max {fmt_ms(max(lat))}  errors {len(single.errors)}   target p95 <= 150 ms: "
+              f"{'met' if p95 <= 0.150 else 'MISSED'}")
+        for name, values in single.by_scenario.items():
+            print(f"    {name:<15} n={len(values):<4} p50 {fmt_ms(percentile(values, 50)):>7}  "
+                  f"p95 {fmt_ms(percentile(values, 95)):>7}")
+    for error in single.errors[:10]:
+        print("  ERROR", error)
+
+    # 2. throughput with 50 concurrent conversations
+    watch.start()
+    load, seconds = asyncio.run(concurrent(url, args.load_conversations, args.concurrency, first=1000))
+    cpu = watch.stop()
+    lat = load.latencies
+    rate = len(lat) / seconds
+    print(f"\n2. throughput: {args.load_conversations} conversations, {args.concurrency} at once, "
+          f"{len(lat)} messages in {seconds:.1f} s, CPU {cpu}")
+    if lat:
+        p95 = percentile(lat, 95)
+        met = rate >= 40 and p95 <= 1.0 and not load.errors
+        print(f"  {rate:.1f} msg/s  p50 {fmt_ms(percentile(lat, 50))}  p95 {fmt_ms(p95)}  "
+              f"max {fmt_ms(max(lat))}  errors {len(load.errors)}   target >= 40 msg/s, p95 <= 1 s, "
+              f"no errors: {'met' if met else 'MISSED'}")
+    for error in load.errors[:10]:
+        print("  ERROR", error)
+    memory("after throughput run")
+
+    # 3. memory over a soak
+    total = args.soak_conversations
+    step = max(1, total // 5)
+    marks = {min(total, step * k) for k in range(1, 6)}
+
+    def progress(done: int) -> None:
+        if done in marks:
+            memory(f"after {done} soak conversations")
+
+    print(f"\n3. memory soak: {total} conversations (mixed script, {args.concurrency} at once)")
+    watch.start()
+    soak, seconds = asyncio.run(concurrent(url, total, args.concurrency, first=100000, on_progress=progress))
+    cpu = watch.stop()
+    lat = soak.latencies
+    if lat:
+        print(f"  {soak.conversations} conversations completed, {len(lat)} messages in {seconds:.0f} s: "
+              f"{len(lat) / seconds:.1f} msg/s  p50 {fmt_ms(percentile(lat, 50))}  p95 {fmt_ms(percentile(lat, 95))}  "
+              f"errors {len(soak.errors)}, CPU {cpu}")
+    for error in soak.errors[:10]:
+        print("  ERROR", error)
+    tracker_db = workdir / "tracker.db" if workdir else None
+    if tracker_db and tracker_db.exists():
+        print(f"  tracker store (SQLite) {tracker_db.stat().st_size / 1e6:.0f} MB")
+    print(f"\nmachine: {machine()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
