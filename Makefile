@@ -20,13 +20,15 @@ export PYTHONHASHSEED := 0
 # Everything the trained model depends on: a change to any of them retrains.
 MODEL_INPUTS := config.yml $(shell find bot data knowledge -type f \( -name '*.yml' -o -name '*.yaml' -o -name '*.py' -o -name '*.txt' \) 2>/dev/null)
 
-.PHONY: help browser install run test unit validate train story-test lock clean dictionary test-production test-prod run-production bench bench-train
+.PHONY: help browser install run test unit validate train story-test lock clean dictionary test-production test-prod run-production bench bench-train eval
 
 help:
 	@echo "make run    install, train when needed, start back end + action server + Rasa, print addresses"
 	@echo "make test   install, unit tests, data validation, train when needed, conversation tests, production profile"
 	@echo "make test-production  the production profile for real: PostgreSQL, Redis, 2+2 replicas (docs/PRODUCTION.md)"
 	@echo "make run-production   start the production profile on this machine (docs/PRODUCTION.md)"
+	@echo "make eval   NLU quality on the held-out set (tests/nlu_eval), three systems side by side"
+	@echo "make bench  latency, throughput, memory (benchmarks/README.md)"
 
 $(STAMP): requirements.lock constraints.txt
 	@test -n "$(PYTHON310)" || { echo "Python 3.10 not found (set PYTHON310=/path/to/python3.10)"; exit 1; }
@@ -75,7 +77,8 @@ story-test: $(MODEL)
 # Starts real processes against the local PostgreSQL and Redis (skipped when unreachable,
 # failing when CI is set). 3-6 minutes on 2 cores, most of it loading the model.
 test-production: $(MODEL)
-	$(PY) -m pytest -q tests/production
+	BACKEND_TEST_POSTGRES_URL=$${BACKEND_TEST_POSTGRES_URL:-postgresql+asyncpg://$${PGUSER:-postgres}@$${PGHOST:-127.0.0.1}:$${PGPORT:-5432}/postgres} \
+	    $(PY) -m pytest -q tests/production tests/backend/test_postgres.py
 
 test-prod: test-production
 
@@ -93,6 +96,11 @@ BENCH_CONVERSATIONS ?= 1000
 bench: $(STAMP)
 	@test -f $(MODEL) || flock /tmp/train.lock $(MAKE) train
 	flock /tmp/train.lock $(PY) -m benchmarks.bench --soak-conversations $(BENCH_CONVERSATIONS)
+
+# NLU quality on the held-out set (tests/nlu_eval): ours, plain Rasa + JiebaTokenizer, TF-IDF baseline.
+# Prints the figures and writes results/nlu_eval/ (report.md, report.json, confusion_matrix.png).
+eval: $(MODEL)
+	flock /tmp/train.lock $(PY) -m benchmarks.nlu_eval
 
 bench-train: $(STAMP)
 	flock /tmp/train.lock bash benchmarks/train.sh

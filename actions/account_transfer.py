@@ -1,6 +1,8 @@
-"""过户, 更名, 销户 (`account_transfer`): what each is, documents, settling the old account, what
-happens to prepayments and debts, channels, time limits and fees, buying a second-hand home
-(joint transfer at the real-estate registry), and the `account_transfer` work order.
+"""过户, 更名, 销户 (`account_transfer`): what each is, documents of both parties (the old owner's
+only when the new one cannot prove the property changed hands), settling the old account, what
+happens to the old owner's prepayments and debts, channels, time limits and fees, buying a
+second-hand home (joint transfer at the real-estate registry), and the `account_transfer` work
+order. A company (营业执照, 公章, 法定代表人) gets the business document lists.
 
 The form does not require verification: the person filing is usually the new owner, whose
 phone is not the one on file. The 户号 is optional (a buyer may not know it); when given, the
@@ -29,6 +31,10 @@ KINDS = ("transfer", "rename", "close")
 CLOSE = re.compile(r"销户|注销|销掉|拆表|不再用电|退租|拆了|不用电了")
 TRANSFER = re.compile(r"过户|买|卖|二手|继承|过给|去世|离婚|转给|转到|新业主|新房主|拍卖|交房|转让|转租")
 RENAME = re.compile(r"更名|改名|名称变更|户名|名字")
+# A company or other organisation asking: its documents differ (seal, legal representative).
+BUSINESS = re.compile(r"公司|企业|单位|商铺|门店|店铺|工厂|厂房|营业执照|法人|法定代表人|公章|个体户|商户")
+BUSINESS_TYPES = ("business", "factory", "high_voltage")
+AT = "account_services.account_transfer"
 CUES = [
     ("second_hand", re.compile(r"二手|买了?.{0,2}房|不动产|水电气|联合过户|联办|网签|交房|拍卖")),
     ("debts", re.compile(r"欠费|欠了|欠的|预存|余额|押金|结清")),
@@ -83,8 +89,27 @@ def detect_request(tracker: Tracker) -> Optional[str]:
     return found or ASPECTS.get(aspect)
 
 
-def documents(kind: str) -> List[str]:
-    return value(f"account_services.account_transfer.documents.{kind}")
+def is_business(tracker: Tracker) -> bool:
+    return entity_value(tracker, "customer_type") in BUSINESS_TYPES or bool(BUSINESS.search(latest_text(tracker)))
+
+
+def documents_path(kind: str, business: bool = False) -> str:
+    return f"{AT}.business_documents.{kind}" if business else f"{AT}.documents.{kind}"
+
+
+def documents(kind: str, business: bool = False) -> List[str]:
+    return value(documents_path(kind, business))
+
+
+def old_owner_lines(kind: str, business: bool) -> List[str]:
+    """What the old owner brings or does; only a transfer changes the holder."""
+    if kind != "transfer":
+        return []
+    if business:  # the business list already names the old company's part
+        return [f"{value(f'{AT}.old_owner.presence')}{cite(f'{AT}.old_owner.presence')}"]
+    return [f"{value(f'{AT}.old_owner.presence')}{cite(f'{AT}.old_owner.presence')}",
+            f"还没有新的不动产权证书、不能证明产权已转移时，还需原户主提供：{'；'.join(value(f'{AT}.old_owner.documents'))}"
+            f"{cite(f'{AT}.old_owner.documents')}。"]
 
 
 class ActionAccountTransfer(Action):
@@ -99,7 +124,7 @@ class ActionAccountTransfer(Action):
             return await ActionSubmitAccountTransfer().run(dispatcher, tracker, domain)
         if request in ("apply", "resubmit"):
             return self.start_form(dispatcher, tracker, kind_of(text))
-        answer = getattr(self, request, self.overview)(kind)
+        answer = getattr(self, request, self.overview)(kind, is_business(tracker))
         dispatcher.utter_message(text=answer, buttons=self.next_buttons(request))
         return [SlotSet("service_request", None)]
 
@@ -126,54 +151,65 @@ class ActionAccountTransfer(Action):
         return buttons([(title, payload) for title, payload in options if request not in payload])
 
     @staticmethod
-    def overview(kind: str) -> str:
+    def overview(kind: str, business: bool = False) -> str:
         meaning = kind_info(kind)["meaning"]
         channels = "、".join(value("account_services.account_transfer.channels"))
+        who = "单位办理" if business else ""
         lines = [f"{label(kind)}：{meaning}。可以通过{channels}办理。",
-                 f"需要准备：{'；'.join(documents(kind))}。"]
+                 f"{who}需要准备：{'；'.join(documents(kind, business))}。", *old_owner_lines(kind, business)]
         if kind != "close":
             lines.append(f"办理条件：{'；'.join(value('account_services.account_transfer.conditions'))}"
                          f"{cite('account_services.account_transfer.conditions')}。")
         return "\n".join(lines)
 
     @staticmethod
-    def documents(kind: str) -> str:
-        return (f"办理{label(kind)}需要准备：\n{bullet_lines(documents(kind))}"
-                f"\n{cite(f'account_services.account_transfer.documents.{kind}')}")
+    def documents(kind: str, business: bool = False) -> str:
+        who = "单位" if business else ("新户主" if kind == "transfer" else "")
+        lines = [f"{who}办理{label(kind)}需要准备：", bullet_lines(documents(kind, business)),
+                 cite(documents_path(kind, business)), *old_owner_lines(kind, business)]
+        return "\n".join(lines)
 
     @staticmethod
-    def cost(kind: str) -> str:
+    def cost(kind: str, business: bool = False) -> str:
         return f"{value('account_services.account_transfer.fee')}{cite('account_services.account_transfer.fee')}"
 
     @staticmethod
-    def duration(kind: str) -> str:
+    def duration(kind: str, business: bool = False) -> str:
         steps = "、".join(f"{name}{limit}" for name, limit in order_time_limits("account_transfer"))
         days = total_working_days("account_transfer")
         hedge = "" if fact("work_orders.account_transfer").verified else HEDGE
         return f"材料齐全时，一般{days}个工作日内办结（{steps}）{hedge}。"
 
     @staticmethod
-    def debts(kind: str) -> str:
-        conditions = value("account_services.account_transfer.conditions")
-        lines = [f"{bullet_lines(conditions)}{cite('account_services.account_transfer.conditions')}",
-                 value("account_services.overpayment.balance_on_closure")]
+    def debts(kind: str, business: bool = False) -> str:
+        conditions = value(f"{AT}.conditions")
+        lines = [f"{bullet_lines(conditions)}{cite(f'{AT}.conditions')}"]
+        if kind == "close":
+            lines.append(value("account_services.overpayment.balance_on_closure")
+                         + cite("account_services.overpayment.balance_on_closure"))
+        else:
+            lines.append(f"原户主的预存电费：{value(f'{AT}.old_owner.prepaid_balance')}{cite(f'{AT}.old_owner.prepaid_balance')}")
+            lines.append(f"不再用电要销户的：{value('account_services.overpayment.balance_on_closure')}")
         return "关于欠费和预存电费：\n" + "\n".join(lines)
 
     @staticmethod
-    def second_hand(kind: str) -> str:
+    def second_hand(kind: str, business: bool = False) -> str:
         path = "account_services.account_transfer.second_hand_home"
-        return (f"{value(path)}{cite(path)}\n单独办理过户需要：{'；'.join(documents('transfer'))}。")
+        return (f"{value(path)}{cite(path)}\n单独办理过户需要：{'；'.join(documents('transfer', business))}。\n"
+                f"{value(f'{AT}.old_owner.presence')}")
 
     @staticmethod
-    def presence(kind: str) -> str:
-        proxy = [item for item in documents(kind) if "委托" in item]
-        lines = [f"办理{label(kind)}以材料为准：{'；'.join(d for d in documents(kind) if d not in proxy)}。"]
+    def presence(kind: str, business: bool = False) -> str:
+        listed = documents(kind, business)
+        proxy = [item for item in listed if "委托" in item]
+        lines = [f"办理{label(kind)}以材料为准：{'；'.join(d for d in listed if d not in proxy)}。"]
         if proxy:
             lines.append(f"不能亲自办理的，可以委托他人：{'；'.join(proxy)}。")
+        lines += old_owner_lines(kind, business)
         return "\n".join(lines)
 
     @staticmethod
-    def channels(kind: str) -> str:
+    def channels(kind: str, business: bool = False) -> str:
         channels = value("account_services.account_transfer.channels")
         return (f"{label(kind)}可以通过这些渠道办理：{'、'.join(channels)}"
                 f"{cite('account_services.account_transfer.channels')}。也可以在这里直接提交申请。")

@@ -12,6 +12,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import backend_client
 from actions.conversation import TOPIC_INTENTS, summary
+from actions.forms import latest_text
+from actions.hazards import detect_hazard, power_hotline, safety_text
 from actions.replies import apology_unavailable, buttons, hotline, utter_card
 
 DESCRIPTIONS = yaml.safe_load(Path(__file__).with_name("intent_descriptions.yml").read_text(encoding="utf-8"))
@@ -25,6 +27,11 @@ class ActionDefaultFallback(Action):
         return "action_default_fallback"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List:
+        kind = detect_hazard(latest_text(tracker))
+        if kind:
+            # A hazard the classifier could not place still gets the safety advice, never the menu.
+            self._hazard(dispatcher, kind)
+            return [UserUtteranceReverted()]
         ranking = tracker.latest_message.get("intent_ranking") or []
         likely = [r["name"] for r in ranking[:3] if r.get("name") in TOPIC_INTENTS and r.get("confidence", 0) >= 0.1]
         options = likely + [t for t in MAIN_TOPICS if t not in likely]
@@ -36,6 +43,17 @@ class ActionDefaultFallback(Action):
         )
         # Forget the misunderstood message so it does not steer the next prediction.
         return [UserUtteranceReverted()]
+
+    @staticmethod
+    def _hazard(dispatcher: CollectingDispatcher, kind: str) -> None:
+        """The hazard path's safety advice, then the urgent repair: the button carries the kind,
+        so action_triage_fault treats it as the hazard it is and the form asks only where and
+        which phone."""
+        dispatcher.utter_message(text=safety_text(kind))
+        dispatcher.utter_message(
+            text=f"确认安全后，点“登记紧急抢修”，我马上为您派人处理；情况紧急也可以直接拨打{power_hotline()}（24小时）。",
+            buttons=buttons([("登记紧急抢修", f'/fault_repair{{"hazard": "{kind}"}}'), ("转人工客服", "/human_agent")]),
+        )
 
 
 class ActionHumanHandoff(Action):

@@ -1,11 +1,16 @@
 """Why a bill is what it is: the tier breakdown of one bill and the reasons a bill is high.
 
 The breakdown uses the same calculator as the tariff topic (knowledge.tariff.compute_bill), so
-the lines a customer sees add up to the amount on the bill. "Abnormal" usage is a heuristic
-for suggesting a meter check, not a utility rule: ABNORMAL_RATIO times the recent average.
+the lines a customer sees add up to the amount on the bill.
+
+`usage_check` is the one place that decides whether usage is abnormal enough to suggest a meter
+accuracy test; the bill answer, the tariff topic's "why is my bill high" (actions/high_bill.py)
+and the meter-check answer all use it. Its thresholds are the project's own heuristic, kept as
+data in knowledge (account_services.bills.usage_heuristic), not a utility rule.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -13,7 +18,7 @@ from actions.account_knowledge import value
 from actions.bill_format import AccountData, money, percent_change, period_label, period_month, signed, yuan
 from knowledge.tariff import compute_bill, season_of
 
-ABNORMAL_RATIO = 1.5
+HEURISTIC = "account_services.bills.usage_heuristic"
 SEASON_TEXT = {"summer": "夏季", "non_summer": "非夏季"}
 
 
@@ -77,10 +82,56 @@ def tier_breakdown(data: AccountData, bill: Dict[str, Any]) -> str:
     return f"阶梯明细（{SEASON_TEXT[result.season]}标准{extra}）：{parts}。"
 
 
-def _same_month_last_year(bills: List[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
+def same_month_last_year(bills: List[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
     year, month = bills[0]["period"].split("-")
     wanted = f"{int(year) - 1:04d}-{month}"
     return next((b for b in bills if b["period"] == wanted), None)
+
+
+def _decimal(number: Any) -> Decimal:
+    return Decimal(str(number or 0))
+
+
+@dataclass(frozen=True)
+class UsageCheck:
+    """How the newest bill's usage compares with the customer's own history."""
+    kwh: Decimal                          # the newest bill's usage
+    recent: List[Dict[str, Any]]          # the months before it that make the average, newest first
+    recent_average: Optional[Decimal]
+    last_year: Optional[Dict[str, Any]]   # the same month a year earlier, when billed
+    basis: Optional[str]                  # what "abnormal" was judged against: "last_year" or "recent"
+    ratio: Optional[Decimal]              # newest usage / that basis
+    abnormal: bool                        # worth suggesting a home check and a meter test
+    noticeably_higher: bool               # above the recent average by the "noticeable rise"
+
+    def basis_text(self) -> str:
+        return "去年同期" if self.basis == "last_year" else f"此前{len(self.recent)}个月平均"
+
+
+def usage_check(bills: List[Dict[str, Any]]) -> UsageCheck:
+    """Same month last year is the fairer comparison (same season); without it the recent months,
+    which include the seasonal swing, so that threshold is higher."""
+    rules = value(HEURISTIC)
+    kwh = _decimal(bills[0]["kwh"])
+    recent = bills[1:1 + int(rules["recent_months"])]
+    average = sum(_decimal(b["kwh"]) for b in recent) / len(recent) if recent else None
+    last_year = same_month_last_year(bills)
+    basis, reference, threshold = None, None, None
+    if last_year and _decimal(last_year["kwh"]) > 0:
+        basis, reference, threshold = "last_year", _decimal(last_year["kwh"]), rules["vs_same_month_last_year"]
+    elif average:
+        basis, reference, threshold = "recent", average, rules["vs_recent_average"]
+    ratio = kwh / reference if reference else None
+    return UsageCheck(
+        kwh=kwh, recent=recent, recent_average=average, last_year=last_year, basis=basis, ratio=ratio,
+        abnormal=reference is not None and kwh >= reference * _decimal(threshold),
+        noticeably_higher=bool(average) and kwh >= average * _decimal(rules["noticeable_rise"]),
+    )
+
+
+def abnormal_advice(check: UsageCheck) -> str:
+    return (f"本月用电量约为{check.basis_text()}的{check.ratio:.1f}倍，明显偏高。建议先关掉家里全部电器，"
+            "看电表是否还在走（指示灯是否还在闪）；如果排除了家里的原因，可以申请电表校验。")
 
 
 def high_bill_reasons(data: AccountData) -> Tuple[str, bool]:
@@ -88,18 +139,16 @@ def high_bill_reasons(data: AccountData) -> Tuple[str, bool]:
     the usage is abnormal enough to suggest a meter check."""
     bills = data.bills
     latest = bills[0]
+    check = usage_check(bills)
     lines = [f"您{period_label(latest['period'])}用电 {latest['kwh']} 度，电费 {yuan(latest['amount'])}。"]
     previous = bills[1] if len(bills) > 1 else None
-    recent = [b["kwh"] for b in bills[1:7]]
-    average = sum(recent) / len(recent) if recent else 0
     history = []
     if previous:
         history.append(f"比上月{signed(latest['kwh'] - previous['kwh'], '度')}{percent_change(latest['kwh'], previous['kwh'])}")
-    last_year = _same_month_last_year(bills)
-    if last_year:
-        history.append(f"比去年同期{signed(latest['kwh'] - last_year['kwh'], '度')}")
-    if average:
-        history.append(f"此前{len(recent)}个月平均每月 {average:.0f} 度")
+    if check.last_year:
+        history.append(f"比去年同期{signed(latest['kwh'] - check.last_year['kwh'], '度')}")
+    if check.recent_average:
+        history.append(f"此前{len(check.recent)}个月平均每月 {check.recent_average:.0f} 度")
     if history:
         lines.append("，".join(history) + "。")
     result = _breakdown(data, latest)
@@ -116,10 +165,8 @@ def high_bill_reasons(data: AccountData) -> Tuple[str, bool]:
                 lines.append(f"另外，{period_month(latest['period'])}月起执行非夏季阶梯，档位上限变低（{season_bounds_text()}），同样的用电量更容易进入高档。")
             else:
                 lines.append("另外，进入夏季后空调用电增加，是电费上涨最常见的原因。")
-    abnormal = bool(average) and latest["kwh"] > ABNORMAL_RATIO * average
-    if abnormal:
-        lines.append(f"本月用电量约为您平时的{latest['kwh'] / average:.1f}倍，明显偏高。建议先关掉家里全部电器，"
-                     "看电表是否还在走（指示灯是否还在闪）；如果排除了家里的原因，可以申请电表校验。")
+    if check.abnormal:
+        lines.append(abnormal_advice(check))
     elif len(lines) <= 2:
         lines.append("和往常相比，您的用电量没有明显异常。")
-    return "\n".join(lines), abnormal
+    return "\n".join(lines), check.abnormal

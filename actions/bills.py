@@ -22,6 +22,7 @@ from actions.bill_analysis import high_bill_reasons, tier_breakdown, usage_tips_
 from actions.bill_format import (AccountData, arrears_lines, date_label, late_fee_rule, load_account,
                                  money, percent_change, period_label, period_month, signed, yuan)
 from actions.forms import entity_value, latest_text
+from actions.meter_check import APPLY_BUTTON as METER_TEST_BUTTON
 from actions.replies import apology_unavailable, buttons
 from actions.verification import (defer_until_verified, offer_verification, requested_topic,
                                   runs_after_verification, verified_account)
@@ -107,7 +108,8 @@ class ActionBillQuery(Action):
         elif request == "high":
             self.high(dispatcher, data)
         elif request == "late_fee":
-            dispatcher.utter_message(text=" ".join([late_fee_rule()] + arrears_lines(data)),
+            rule = late_fee_rule(data.account.get("tariff_type"))
+            dispatcher.utter_message(text=" ".join([rule] + arrears_lines(data)),
                                      buttons=buttons([("去缴费", "/payment")]))
         else:
             self.latest(dispatcher, data)
@@ -192,6 +194,6 @@ class ActionBillQuery(Action):
     def high(dispatcher: CollectingDispatcher, data: AccountData) -> None:
         text, abnormal = high_bill_reasons(data)
         options = [("近12个月账单", '/bill_query{"aspect":"history_12"}')]
-        if abnormal:
-            options.insert(0, ("检查电表/申请校验", "/meter_check"))
+        if abnormal:  # the meter_check flow's own payload: it starts the accuracy-test form
+            options.insert(0, METER_TEST_BUTTON)
         dispatcher.utter_message(text=text, buttons=buttons(options))

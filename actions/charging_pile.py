@@ -16,6 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import replies
 from actions.forms import wants_cancel
+from actions.tariff_text import other_place
 from bot.text import normalize
 
 FORM = "charging_pile_form"
@@ -102,15 +103,19 @@ def power_range(sheet: Sheet) -> Dict[str, Any]:
 
 
 def consent_may_follow(sheet: Optional[Sheet] = None) -> bool:
-    """Whether the property's consent may be handed in after applying (容缺受理).
+    """Whether a missing consent (the property's, or the space owner's for a leased space) may
+    be handed in after applying (容缺受理): the explicit switch in knowledge decides."""
+    return bool((sheet or Sheet())("charging_pile.application.consent_may_follow"))
 
-    A dedicated flag in knowledge wins; until knowledge has one, the deferred-documents list
-    is read: consent may follow only when it names the property's (物业) document.
-    """
-    sheet = sheet or Sheet()
-    if sheet.region.has("charging_pile.documents.consent_may_follow"):
-        return bool(sheet("charging_pile.documents.consent_may_follow"))
-    return any("物业" in str(item) for item in sheet("charging_pile.documents.deferred_allowed"))
+
+def other_city_line(tracker: Tracker) -> str:
+    """Names another city? Then say the answer is the default region's, as tariff answers do."""
+    place = other_place(tracker)
+    if place is None:
+        return ""
+    name = replies.region().name
+    return (f"小南目前只有{name}的充电桩报装资料，下面的条件、流程和电价都是{name}的，{place.name}不一定相同，"
+            f"请以当地供电企业的规定为准（可拨打 {replies.hotline()} 咨询）。")
 
 
 # ---- answers: each returns (text, buttons) ----------------------------------------------
@@ -159,23 +164,20 @@ def answer_cost(s: Sheet) -> Tuple[str, list]:
     return text, topic_buttons("price", "pile_with_car")
 
 
-def _hours(ranges: Sequence[Sequence[int]]) -> str:
-    return "、".join(f"{start}–{end}点" for start, end in ranges)
-
-
 def answer_price(s: Sheet) -> Tuple[str, list]:
     key = s("charging_pile.price.tariff_key")
     flat = s(f"tariff.prices.{key}.excluding_funds")
     text = (f"{s('charging_pile.price.rule')}\n"
             f"• 合表电价（不分时）：{flat}元/度（不含政府性基金及附加）。")
     if s("charging_pile.price.time_of_use_on_request"):
-        tou = s("tariff.prices.time_of_use.tier1_excluding_funds")
-        periods = s("tariff.prices.time_of_use.periods")
-        text += (f"\n• 申请峰谷分时：峰段{tou['peak']}元（{_hours(periods['peak'])}），"
-                 f"平段{tou['flat']}元，谷段{tou['valley']}元（{_hours(periods['valley'])}）。"
-                 f"晚上谷段充电更省。")
-    # The tariff's own disclaimer is the hedge here: prices are the utility's to publish.
-    text += f"\n依据：{s.source('charging_pile.price.rule')}。{s('tariff.publication.disclaimer')}"
+        # Knowledge holds no time-of-use table for the 合表 price a pile pays, and the residential
+        # tier-1 time-of-use table does not apply to it: the option is named, its prices are not.
+        text += (f"\n• 峰谷分时电价：按国家规定可以向供电局申请执行{s.hedge()}。小南这里没有充电桩适用的峰谷价格表，"
+                 f"峰谷时段和价格以供电局公布的价目表为准，申请前可拨打 {replies.hotline()} 确认。")
+    where = "；".join(str(item) for item in s("tariff.publication.where_to_check"))
+    # The tariff's own disclaimer is the hedge for the figure: prices are the utility's to publish.
+    text += (f"\n查看价目表：{where}。"
+             f"\n依据：{s.source('charging_pile.price.rule')}。{s('tariff.publication.disclaimer')}")
     return text, topic_buttons("cost", "steps")
 
 
@@ -283,15 +285,20 @@ class ActionChargingPileAnswer(Action):
             # "充电桩不申请了" may be read as a charging-pile message: it still ends the form.
             return [SlotSet(APPLY_SLOT, False), FollowupAction("action_cancel_form")]
         topic = pick_topic(tracker)
+        elsewhere = other_city_line(tracker)
         if topic == "apply":
             if in_form:
                 dispatcher.utter_message(text="好的，我们正在为您办理，请接着回答下面的问题。")
                 return [SlotSet(APPLY_SLOT, False)]
+            if elsewhere:
+                elsewhere += f"这里的在线申请只受理{replies.region().name}的车位。\n"
             dispatcher.utter_message(
-                text="好的，现在为您在线申请充电桩报装。先确认车位和物业同意的情况，再登记联系方式；"
+                text=f"{elsewhere}好的，现在为您在线申请充电桩报装。先确认车位和物业同意的情况，再登记联系方式；"
                      "随时说“取消”即可停止，不会提交任何信息。")
             return [SlotSet(APPLY_SLOT, True)]
         text, buttons = render(topic, tracker)
+        if elsewhere:
+            text = f"{elsewhere}\n{text}"
         if in_form:
             buttons = []  # the form asks its next question right after this answer
             text += "\n我们接着办理申请："

@@ -1,10 +1,11 @@
 """充电桩报装 application form: which questions, reading the answers, validating them.
 
-The blocking questions come first (is the space owned or leased for long enough, is the
-property's consent in hand), so a customer who cannot apply yet learns it before typing any
-personal data. Missing consent is not a dead end: when knowledge says consent may follow
-(容缺受理) the customer may apply now; otherwise the form ends, nothing is saved and the
-submit action (actions/charging_pile_submit.py) explains how to get the consent.
+The blocking questions come first (is the space owned or leased for long enough, for a leased
+space is the owner's written consent in hand, is the property's consent in hand), so a customer
+who cannot apply yet learns it before typing any personal data. Missing consent is not a dead
+end: when knowledge says consent may follow (charging_pile.application.consent_may_follow,
+容缺受理) the customer may apply now; otherwise the form ends, nothing is saved and the submit
+action (actions/charging_pile_submit.py) explains how to get the consent.
 """
 from __future__ import annotations
 
@@ -22,11 +23,13 @@ from actions.forms import FAILURES_SLOT, ServiceFormValidation, entity_value, la
 from bot.text import parse_capacity, parse_number
 
 OWNERSHIP, LEASE, CONSENT = "charging_pile_space_ownership", "charging_pile_lease_years", "charging_pile_consent"
+OWNER_CONSENT = "charging_pile_owner_consent"  # the space owner's written consent (leased space)
 DEFER, POWER, ADDRESS = "charging_pile_defer_consent", "charging_pile_power_kw", "charging_pile_address"
 DISTRICT, NAME, PHONE = "charging_pile_district", "charging_pile_name", "charging_pile_phone"
 CONFIRMED = "charging_pile_confirmed"
-FORM_SLOTS = [OWNERSHIP, LEASE, CONSENT, DEFER, POWER, ADDRESS, DISTRICT, NAME, PHONE, CONFIRMED]
-YES_NO = {CONSENT, DEFER, CONFIRMED}
+FORM_SLOTS = [OWNERSHIP, LEASE, OWNER_CONSENT, CONSENT, DEFER, POWER, ADDRESS, DISTRICT, NAME, PHONE, CONFIRMED]
+CONSENTS = (OWNER_CONSENT, CONSENT)
+YES_NO = {OWNER_CONSENT, CONSENT, DEFER, CONFIRMED}
 # "No" to these two ends the application without saving, exactly like a cancel would.
 NO_MEANS_STOP = {DEFER, CONFIRMED}
 
@@ -106,6 +109,18 @@ def parse_yes_no(value: Any, intent: Optional[str] = None) -> Optional[bool]:
     return None
 
 
+def owner_consent_needed(tracker: Tracker) -> bool:
+    """A leased space needs its owner's written consent when the region's rule says so."""
+    return (tracker.get_slot(OWNERSHIP) == "leased"
+            and bool(Sheet()("charging_pile.eligibility.tenant_needs_owner_consent")))
+
+
+def missing_consents(tracker: Tracker) -> List[str]:
+    """The consent slots answered "missing" (only the ones this application asks)."""
+    asked = [CONSENT] + ([OWNER_CONSENT] if owner_consent_needed(tracker) else [])
+    return [slot for slot in CONSENTS if slot in asked and tracker.get_slot(slot) == "missing"]
+
+
 def districts() -> List[Dict[str, Any]]:
     return replies.region().value("geography.districts")
 
@@ -133,6 +148,7 @@ class ValidateChargingPileForm(ServiceFormValidation):
         return {
             OWNERSHIP: "个人充电桩要装在固定车位上，自有车位和租赁车位的要求不同。",
             LEASE: "租赁车位对租期有要求，请看租赁合同上的租期。",
+            OWNER_CONSENT: "租赁车位装充电桩，需要车位产权人（出租人）同意安装的书面意见。",
             CONSENT: "物业同意安装、允许施工的证明是报装材料之一。",
             DEFER: "请选择现在先提交申请（同意书后补），还是拿到同意书后再申请。",
             POWER: "功率写在充电桩铭牌或购车资料上，用来确定供电方式。",
@@ -148,8 +164,12 @@ class ValidateChargingPileForm(ServiceFormValidation):
         slots = [OWNERSHIP]
         if tracker.get_slot(OWNERSHIP) == "leased":
             slots.append(LEASE)
+            if owner_consent_needed(tracker):
+                slots.append(OWNER_CONSENT)
+                if tracker.get_slot(OWNER_CONSENT) == "missing" and not consent_may_follow():
+                    return slots  # no point asking about the property: the submit action explains
         slots.append(CONSENT)
-        if tracker.get_slot(CONSENT) == "missing":
+        if missing_consents(tracker):
             if not consent_may_follow():
                 return slots  # the form ends here; the submit action explains, nothing is saved
             slots.append(DEFER)
@@ -171,7 +191,7 @@ class ValidateChargingPileForm(ServiceFormValidation):
             return None
         if intent == "deny" and slot not in YES_NO and not UNSURE.search(text):
             return None  # "不" to "your name?" means stop; "不清楚" is still an answer
-        if is_question(tracker) and not (slot == CONSENT and parse_consent(text) == "missing"):
+        if is_question(tracker) and not (slot in CONSENTS and parse_consent(text) == "missing"):
             return None
         return {slot: text}
 
@@ -182,10 +202,16 @@ class ValidateChargingPileForm(ServiceFormValidation):
         return self.answer(tracker, LEASE) or {}
 
     async def extract_charging_pile_consent(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        found = self.answer(tracker, CONSENT)
-        if found and found[CONSENT] != CONTINUE_MARK:
+        return self._consent(tracker, CONSENT)
+
+    async def extract_charging_pile_owner_consent(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        return self._consent(tracker, OWNER_CONSENT)
+
+    def _consent(self, tracker: Tracker, slot: str) -> Dict[Text, Any]:
+        found = self.answer(tracker, slot)
+        if found and found[slot] != CONTINUE_MARK:
             # The intent decides "没有"/"对" that carry no consent word of their own.
-            found[CONSENT] = parse_consent(found[CONSENT], _intent(tracker)) or found[CONSENT]
+            found[slot] = parse_consent(found[slot], _intent(tracker)) or found[slot]
         return found or {}
 
     async def extract_charging_pile_defer_consent(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
@@ -272,6 +298,15 @@ class ValidateChargingPileForm(ServiceFormValidation):
         if consent is None:
             return self.fail(CONSENT, dispatcher, tracker, "请告诉我物业同意安装的证明是否已经拿到：已拿到，或还没有。")
         return self.ok(CONSENT, consent)
+
+    async def validate_charging_pile_owner_consent(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        if value == CONTINUE_MARK:
+            return self.again(OWNER_CONSENT)
+        consent = parse_consent(value)
+        if consent is None:
+            return self.fail(OWNER_CONSENT, dispatcher, tracker,
+                             "请告诉我车位产权人（出租人）同意安装的书面意见是否已经拿到：已拿到，或还没有。")
+        return self.ok(OWNER_CONSENT, consent)
 
     async def validate_charging_pile_defer_consent(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
         if value == CONTINUE_MARK:

@@ -19,7 +19,8 @@ from rasa_sdk.types import DomainDict
 from actions import backend_client, replies
 from actions.charging_pile import APPLY_SLOT, Sheet, ask, consent_may_follow, number, numbered
 from actions.charging_pile_form import (
-    ADDRESS, CONFIRMED, CONSENT, DEFER, DISTRICT, FORM_SLOTS, LEASE, NAME, OWNERSHIP, PHONE, POWER,
+    ADDRESS, CONFIRMED, CONSENT, DEFER, DISTRICT, FORM_SLOTS, LEASE, NAME, OWNER_CONSENT, OWNERSHIP, PHONE,
+    POWER, missing_consents, owner_consent_needed,
 )
 from actions.forms import FAILURES_SLOT
 from bot.text.masking import mask_phone
@@ -32,12 +33,18 @@ class ActionAskConsent(Action):
         return "action_ask_charging_pile_consent"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List:
-        sheet = Sheet()
-        text = "物业（或业委会）同意安装、允许施工的证明拿到了吗？"
-        if tracker.get_slot(OWNERSHIP) == "leased" and sheet("charging_pile.eligibility.tenant_needs_owner_consent"):
-            text += "租赁车位还需要车位产权人同意安装的书面意见。"
-        dispatcher.utter_message(text=text, buttons=replies.buttons([("已拿到", "已拿到"), ("还没有", "还没有")]))
+        # A leased space's owner consent has its own question (utter_ask_charging_pile_owner_consent).
+        dispatcher.utter_message(text="物业（或业委会）同意安装、允许施工的证明拿到了吗？",
+                                 buttons=replies.buttons([("已拿到", "已拿到"), ("还没有", "还没有")]))
         return []
+
+
+# Documents named in replies, per consent slot.
+CONSENT_DOCUMENTS = {CONSENT: "物业同意书", OWNER_CONSENT: "车位产权人同意书"}
+
+
+def missing_documents(tracker: Tracker) -> str:
+    return "和".join(CONSENT_DOCUMENTS[slot] for slot in missing_consents(tracker))
 
 
 class ActionAskDeferConsent(Action):
@@ -46,10 +53,16 @@ class ActionAskDeferConsent(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List:
         sheet = Sheet()
-        later = [item for item in sheet("charging_pile.documents.deferred_allowed") if "物业" in str(item)]
+        missing = missing_consents(tracker)
+        later = [item for item in sheet("charging_pile.documents.deferred_allowed") if "同意" in str(item)]
+        how = ""
+        if OWNER_CONSENT in missing:
+            how += f"车位产权人同意书：{sheet('charging_pile.faq.rented_space')}请先与出租人联系取得。\n"
+        if CONSENT in missing:
+            how += f"争取物业同意可以这样做：\n{numbered(sheet('charging_pile.faq.property_refuses'))}\n"
         dispatcher.utter_message(
-            text=f"没关系，可以先这样争取物业同意：\n{numbered(sheet('charging_pile.faq.property_refuses'))}\n"
-                 f"物业同意书可以先申请、后补交（容缺受理）{('：' + later[0]) if later else ''}。"
+            text=f"没关系。{how}"
+                 f"{missing_documents(tracker)}可以先申请、后补交（容缺受理）{('：' + later[0]) if later else ''}。"
                  f"要现在先提交申请吗？{sheet.hedge()}",
             buttons=replies.buttons([("先提交申请，同意书后补", "/affirm"), ("拿到同意书再申请", "/deny")]),
         )
@@ -72,10 +85,15 @@ class ActionAskPower(Action):
 def summary_fields(tracker: Tracker) -> List[tuple]:
     get = tracker.get_slot
     space = "自有车位" if get(OWNERSHIP) == "owned" else f"租赁车位（租期{number(get(LEASE) or 0)}年）"
-    consent = "已拿到" if get(CONSENT) == "in_hand" else "后补（容缺受理）"
-    return [("申请人", get(NAME)), ("联系电话", mask_phone(get(PHONE))), ("车位地址", get(ADDRESS)),
-            ("所在区", get(DISTRICT)), ("车位", space), ("物业同意书", consent),
-            ("充电桩功率", f"{number(get(POWER) or 0)}千瓦")]
+    fields = [("申请人", get(NAME)), ("联系电话", mask_phone(get(PHONE))), ("车位地址", get(ADDRESS)),
+              ("所在区", get(DISTRICT)), ("车位", space)]
+    if owner_consent_needed(tracker):
+        fields.append(("车位产权人同意书", _consent_text(get(OWNER_CONSENT))))
+    return fields + [("物业同意书", _consent_text(get(CONSENT))), ("充电桩功率", f"{number(get(POWER) or 0)}千瓦")]
+
+
+def _consent_text(value: Optional[str]) -> str:
+    return "已拿到" if value == "in_hand" else "后补（容缺受理）"
 
 
 class ActionAskConfirmed(Action):
@@ -106,6 +124,8 @@ def order_payload(tracker: Tracker) -> Dict[str, Any]:
     }
     if get(OWNERSHIP) == "leased":
         details["lease_years"] = float(get(LEASE))
+    if owner_consent_needed(tracker):
+        details["owner_consent"] = "in_hand" if get(OWNER_CONSENT) == "in_hand" else "to_follow"
     payload = {"type": "charging_pile", "contact_name": get(NAME), "phone": get(PHONE),
                "address": get(ADDRESS), "district": get(DISTRICT), "details": details}
     payload["request_id"] = request_id(tracker, payload)
@@ -137,7 +157,7 @@ class ActionChargingPileSubmit(Action):
         return "action_charging_pile_submit"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List:
-        if tracker.get_slot(CONSENT) == "missing" and tracker.get_slot(DEFER) is not True:
+        if missing_consents(tracker) and tracker.get_slot(DEFER) is not True:
             self._no_consent(dispatcher, tracker)
             return clear_events()
         if tracker.get_slot(CONFIRMED) is not True:
@@ -163,13 +183,18 @@ class ActionChargingPileSubmit(Action):
     @staticmethod
     def _no_consent(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
         sheet = Sheet()
-        text = "好的，这次先不提交，您的信息没有保存。"
+        missing = missing_consents(tracker)
+        lines = ["好的，这次先不提交，您的信息没有保存。"]
         if not consent_may_follow(sheet):
-            text = "物业同意安装的证明是报装必需的材料，目前不能后补，所以这次先不提交，您的信息没有保存。"
+            lines = [f"{missing_documents(tracker)}是报装必需的材料，目前不能后补，所以这次先不提交，您的信息没有保存。"]
+        if OWNER_CONSENT in missing:
+            lines.append(f"{sheet('charging_pile.faq.rented_space')}请先与车位产权人（出租人）联系取得。")
+        if CONSENT in missing:
+            lines += ["争取物业同意可以这样做：", numbered(sheet("charging_pile.faq.property_refuses")),
+                      f"政策依据：{sheet.source('charging_pile.eligibility.property_management_cooperation')}。"]
+        lines.append(f"拿到同意书后随时找我申请。{sheet.hedge()}")
         dispatcher.utter_message(
-            text=f"{text}\n争取物业同意可以这样做：\n{numbered(sheet('charging_pile.faq.property_refuses'))}\n"
-                 f"政策依据：{sheet.source('charging_pile.eligibility.property_management_cooperation')}。\n"
-                 f"拿到同意书后随时找我申请。{sheet.hedge()}",
+            text="\n".join(lines),
             buttons=replies.buttons([("拿到了，现在申请", ask("apply")), ("了解公共充电桩", ask("public_pile")),
                                      ("转人工", "/human_agent")]),
         )
@@ -188,8 +213,8 @@ class ActionChargingPileSubmit(Action):
         intro = ("这份申请之前已经提交过，无需重复提交：" if replayed else "申请已提交！")
         replies.utter_card(dispatcher, "receipt", "充电桩报装受理回执", fields, intro=intro)
         reminder = "请保管好受理编号，凭编号和手机号可随时查询进度。"
-        if tracker.get_slot(CONSENT) != "in_hand":
-            reminder = "物业同意书请尽快补交。" + reminder
+        if missing_consents(tracker):
+            reminder = f"{missing_documents(tracker)}请尽快补交。" + reminder
         dispatcher.utter_message(
             text=reminder,
             buttons=replies.buttons([

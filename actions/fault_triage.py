@@ -36,7 +36,9 @@ CUSTOMER_SIDE_BUTTONS = [("检查过了，还是要报修", "/fault_repair"), ("
 
 
 def hazard_in(tracker: Tracker) -> Optional[str]:
-    """The NLU's `hazard` entity when the extractor gives one, else the text itself."""
+    """The `hazard` entity (the rule extractor's, or a button's such as the fallback's), else the
+    text itself. The extractor and detect_hazard are one detector (knowledge.hazards), so a
+    negated mention ("电箱没冒烟") is no hazard either way."""
     return entity_value(tracker, "hazard") or detect_hazard(latest_text(tracker))
 
 

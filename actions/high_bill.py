@@ -3,7 +3,9 @@
 Not verified: the general reasons (tier crossing, the season switch) with numbers from the
 calculator, and an offer to verify so the customer's own months can be compared. Verified: the
 latest bill tier by tier, compared with the previous months and the same month last year from the
-back end; clearly abnormal usage points to a meter accuracy test (申请校验电能表).
+back end; clearly abnormal usage points to a meter accuracy test (申请校验电能表) with the
+meter_check flow's button. Whether usage is abnormal is decided by
+actions.bill_analysis.usage_check, shared with the bill_query and meter_check answers.
 """
 from __future__ import annotations
 
@@ -17,6 +19,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import backend_client
+from actions.bill_analysis import UsageCheck, usage_check
+from actions.meter_check import APPLY_BUTTON as METER_TEST_BUTTON
 from actions.replies import apology_unavailable, buttons, hotline, region
 from actions.tariff_text import (
     breakdown_lines,
@@ -36,14 +40,6 @@ from bot.text.masking import mask_account
 from knowledge.tariff import compute_bill, multi_resident_saving, season_of, shared_meter_bill
 
 ACTION_NAME = "action_explain_high_bill"
-# Usage this many times the same month last year is beyond normal year-to-year variation
-# (weather and habits move a month by a few tens of percent), so a meter check is worth offering.
-ABNORMAL_VS_LAST_YEAR = Decimal("1.5")
-# Without last year's bill, the previous months include the seasonal swing (Shenzhen's summer
-# roughly doubles winter use), so the bar is higher.
-ABNORMAL_VS_RECENT = Decimal("2.0")
-NOTICEABLE_RISE = Decimal("1.15")
-RECENT_MONTHS = 3
 
 HIGH_BILL = re.compile(
     r"(电费|账单|电费单|用电量|电量|度数).{0,8}(高|贵|涨|翻倍|离谱|多了|多出|变多|这么多|那么多|好多|太多)"
@@ -117,7 +113,7 @@ async def explain_high_bill(dispatcher: CollectingDispatcher, tracker: Tracker,
         return []
     lines = general_reasons(kwh, month) + [_meter_test_text(), price_notice()]
     dispatcher.utter_message(text="\n".join(lines))
-    offer_verification(dispatcher, "对比您家最近几个月的用电量")
+    offer_verification(dispatcher, "对比您家最近几个月的用电量", tracker)
     return [SlotSet("after_verification", ACTION_NAME)]
 
 
@@ -132,7 +128,9 @@ async def _personal(dispatcher: CollectingDispatcher, account_no: str) -> None:
         dispatcher.utter_message(
             text=f"暂时没有查到户号 {mask_account(account_no)} 的账单记录。请拨打 {hotline()}，客服可以帮您逐月核对。")
         return
-    dispatcher.utter_message(text="\n".join(_personal_lines(account.data, bills)), buttons=_personal_buttons(account.data, bills))
+    check = usage_check(bills)
+    dispatcher.utter_message(text="\n".join(_personal_lines(account.data, bills, check)),
+                             buttons=_personal_buttons(account.data, bills, check.abnormal))
 
 
 def _month_of(bill: Dict[str, Any]) -> int:
@@ -143,13 +141,7 @@ def _period_text(bill: Dict[str, Any]) -> str:
     return f"{str(bill['period'])[:4]}年{_month_of(bill)}月"
 
 
-def _abnormal(latest: Decimal, recent_avg: Optional[Decimal], last_year: Optional[Decimal]) -> bool:
-    if last_year:
-        return latest >= last_year * ABNORMAL_VS_LAST_YEAR
-    return bool(recent_avg) and latest >= recent_avg * ABNORMAL_VS_RECENT
-
-
-def _personal_lines(account: Dict[str, Any], bills: List[Dict[str, Any]]) -> List[str]:
+def _personal_lines(account: Dict[str, Any], bills: List[Dict[str, Any]], check: UsageCheck) -> List[str]:
     latest = bills[0]
     kwh, month = Decimal(str(latest["kwh"])), _month_of(latest)
     tariff_type = account.get("tariff_type") or "residential"
@@ -164,9 +156,7 @@ def _personal_lines(account: Dict[str, Any], bills: List[Dict[str, Any]]) -> Lis
     else:
         lines.append("您的户号执行一般工商业电价，不适用居民阶梯电价，电费主要随用电量变化。")
 
-    previous = bills[1:1 + RECENT_MONTHS]
-    recent_avg = (sum(Decimal(str(b["kwh"])) for b in previous) / len(previous)) if previous else None
-    year_ago = next((b for b in bills[1:] if _month_of(b) == month and b["period"][:4] != latest["period"][:4]), None)
+    previous, recent_avg, year_ago = check.recent, check.recent_average, check.last_year
     last_year = Decimal(str(year_ago["kwh"])) if year_ago else None
     if previous:
         lines.append("近几个月用电：" + "、".join(f"{_month_of(b)}月 {num(b['kwh'])}度" for b in previous)
@@ -174,8 +164,8 @@ def _personal_lines(account: Dict[str, Any], bills: List[Dict[str, Any]]) -> Lis
     if last_year:
         lines.append(f"去年同期（{_period_text(year_ago)}）用电 {num(last_year)} 度，本期{_pct(kwh, last_year)}。")
 
-    reasons = _reasons(kwh, month, bills, tariff_type, account, recent_avg)
-    if _abnormal(kwh, recent_avg, last_year):
+    reasons = _reasons(kwh, month, bills, tariff_type, account, recent_avg, check.noticeably_higher)
+    if check.abnormal:
         lines.append("本期用电量明显高于平时。建议先排查：是否有电器长时间运行或出现故障、是否有他人接用您的电；"
                      "也可以关掉家里所有电器，看电表是否还在走。")
         lines.append(_meter_test_text())
@@ -188,9 +178,9 @@ def _personal_lines(account: Dict[str, Any], bills: List[Dict[str, Any]]) -> Lis
 
 
 def _reasons(kwh: Decimal, month: int, bills: List[Dict[str, Any]], tariff_type: str,
-             account: Dict[str, Any], recent_avg: Optional[Decimal]) -> List[str]:
+             account: Dict[str, Any], recent_avg: Optional[Decimal], noticeably_higher: bool) -> List[str]:
     reasons: List[str] = []
-    if recent_avg and kwh >= recent_avg * NOTICEABLE_RISE:
+    if recent_avg and noticeably_higher:
         reasons.append(f"用电量比前几个月{_pct(kwh, recent_avg)}")
     if tariff_type != "residential":
         return reasons
@@ -208,8 +198,10 @@ def _reasons(kwh: Decimal, month: int, bills: List[Dict[str, Any]], tariff_type:
     return reasons
 
 
-def _personal_buttons(account: Dict[str, Any], bills: List[Dict[str, Any]]) -> List[Dict[str, str]]:
+def _personal_buttons(account: Dict[str, Any], bills: List[Dict[str, Any]], abnormal: bool) -> List[Dict[str, str]]:
     options = [("查看电价标准", payload("tiered_tariff")), ("转人工核查", "/human_agent")]
+    if abnormal:  # the meter_check flow's own payload: it starts the accuracy-test form
+        options.insert(0, METER_TEST_BUTTON)
     min_members = region().value("multi_resident.eligibility.min_members")
     if (account.get("tariff_type") == "residential" and not account.get("multi_resident")
             and int(account.get("household_size") or 0) >= int(min_members)):

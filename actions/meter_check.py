@@ -3,7 +3,10 @@ check it at home, and an application for a meter accuracy test (`meter_test` wor
 who pays in which outcome and the time limit, both from knowledge/.
 
 With a verified account the answer also compares the latest month with the customer's own
-history. The test application needs a verified account: the meter is the account's.
+history (actions.bill_analysis.usage_check, the same judgement the bill answers use); before
+verification the general answer comes with an offer to verify, and the question is kept so a
+successful verification answers it. The test application needs a verified account: the meter
+is the account's.
 """
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.account_knowledge import HEDGE, bullet_lines, cite, fact, value
-from actions.bill_analysis import ABNORMAL_RATIO, usage_factors
+from actions.bill_analysis import usage_check, usage_factors
 from actions.bill_format import load_account, period_label
 from actions.forms import entity_value, latest_text
 from actions.replies import apology_unavailable, buttons
@@ -105,6 +108,9 @@ class ActionMeterCheck(Action):
             dispatcher.utter_message(text=test_rules(), buttons=buttons([APPLY_BUTTON]))
         else:
             await self.fast(dispatcher, account_no)
+            if not account_no:
+                offer_verification(dispatcher, "结合您家近一年的用电量判断", tracker)
+                return [SlotSet("service_request", None)] + defer_until_verified(self.name(), "fast")
         return events
 
     @staticmethod
@@ -120,16 +126,15 @@ class ActionMeterCheck(Action):
     async def fast(dispatcher: CollectingDispatcher, account_no: Optional[str]) -> None:
         lines = ["电表“走得快”，多数是用电量本身变了。常见原因：", bullet_lines(usage_factors())]
         if account_no:
-            data = await load_account(account_no, 7)
+            data = await load_account(account_no, 13)  # 13: the same month last year is the fair comparison
             if data is None:
                 apology_unavailable(dispatcher, "用电量查询")
             elif len(data.bills) >= 2:
-                latest, recent = data.bills[0], [b["kwh"] for b in data.bills[1:7]]
-                average = sum(recent) / len(recent)
-                judged = "明显高于" if latest["kwh"] > ABNORMAL_RATIO * average else "与"
-                tail = "平时水平" if judged == "明显高于" else "平时水平相近"
+                latest, check = data.bills[0], usage_check(data.bills)
+                reference = check.last_year["kwh"] if check.basis == "last_year" else f"{check.recent_average:.0f}"
+                judged = "明显高于平时水平" if check.abnormal else "与平时水平相近"
                 lines.insert(0, f"您户号 {mask_account(account_no)} {period_label(latest['period'])}用电{latest['kwh']}度，"
-                                f"此前{len(recent)}个月平均{average:.0f}度，{judged}{tail}。")
+                                f"{check.basis_text()}{reference}度，{judged}。")
         lines.append(f"自查方法：{SELF_CHECK[0]}，看电表是否还在走。排除家里的原因后，可以申请电表校验。")
         dispatcher.utter_message(text="\n".join(lines), buttons=buttons([
             APPLY_BUTTON, ("怎么看电表读数", '/meter_check{"aspect":"read_meter"}'),

@@ -24,6 +24,7 @@ from actions.hazards import power_hotline
 from actions.outage_guidance import arrears_text, notice_policy_text, ownership_text, self_check_text
 from actions.outage_places import (
     AREA_TYPE_TEXT,
+    address_in,
     area_type,
     canonical_district,
     day_text,
@@ -36,7 +37,7 @@ from actions.outage_places import (
 from actions.replies import apology_unavailable, buttons, region, utter_card
 from actions.verification import verified_account
 from bot.text import normalize
-from bot.text.masking import mask_account
+from bot.text.masking import mask_account, mask_text
 
 AWAITING_SLOT = "outage_awaiting"  # categorical: what the last outage action asked the customer for
 PLACE_SLOTS = ("outage_account_no", "outage_district", "outage_street", "outage_address")
@@ -90,7 +91,7 @@ class Place:
             return f"户号{mask_account(self.account_no)}所在区域"
         if self.district or self.street:
             return f"{self.district or ''}{self.street or ''}"
-        return (self.address or "")[:30]
+        return mask_text(self.address or "")[:30]
 
 
 @dataclass
@@ -119,6 +120,11 @@ def place_in_message(tracker: Tracker, text: str, answering: bool) -> Place:
     intent = (tracker.latest_message.get("intent") or {}).get("name")
     if (answering or intent == "inform") and ADDRESS_MARKERS.search(text):
         return Place(address=text[:100])
+    # A first question may name the place as free text ("科苑路18号停电了吗"): only its
+    # address-like part, so that "我们小区停电了" or "换个小区查一下" is not taken for one.
+    address = address_in(text)
+    if address and not CHANGE_PLACE.search(text):
+        return Place(address=address)
     return Place()
 
 
@@ -216,7 +222,9 @@ class ActionOutageLookup(Action):
             return events[:-1] + [SlotSet("outage_account_no", None), SlotSet(AWAITING_SLOT, "place")]
         query = result.data.get("query") or {}
         if not result.ok or query.get("matched") is False:
-            dispatcher.utter_message(text="这个地址我没能认出在哪个区、哪个街道，请补充一下，比如“南山区粤海街道”。")
+            # Quoted so the customer sees what was read; digits masked like everywhere else.
+            quoted = f"“{mask_text(question.place.address)[:20]}”" if question.place.address else ""
+            dispatcher.utter_message(text=f"这个地址{quoted}我没能认出在哪个区、哪个街道，请补充一下，比如“南山区粤海街道”。")
             return events[:-1] + [SlotSet("outage_address", None), SlotSet(AWAITING_SLOT, "place")]
         outages = result.data.get("outages") or []
         where = question.place.label()

@@ -3,6 +3,7 @@ knowledge/ (geography.districts), the area type behind the repair commitments, a
 written the way customers read them."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any, Dict, List, Optional, Tuple
@@ -45,6 +46,32 @@ def district_of_street(street: Optional[str]) -> Optional[str]:
     for district in _districts():
         if any(_street_name(s) == street for s in district.get("streets", [])):
             return str(district["name"])
+    return None
+
+
+# Free address text customers give in a first question ("科苑路18号停电了吗", "景田花园明天停电吗"):
+# a road with a house number, or a named estate. Cue words, not facts: the back end decides
+# whether it can place the address.
+_NAME = r"[\u4e00-\u9fff0-9A-Za-z]"
+ADDRESS_TEXT = re.compile(
+    rf"{_NAME}{{1,12}}?(?:路|街|大道|巷|道)[0-9]+(?:之[0-9]+)?号"
+    rf"|{_NAME}{{2,12}}?(?:小区|花园|公寓|大厦|新村|家园|山庄|华庭|广场|社区)")
+# What may stand before the name without being part of it ("请问明天景田花园…", "我家在…").
+_LEAD = re.compile(
+    r"^(?:请问|你好|您好|麻烦|帮我|帮忙|查一?下|问一?下|看一?下|今天|明天|后天|昨天|现在|刚才|这周|下周|本周|"
+    r"周[一二三四五六日天]|星期[一二三四五六日天]|[0-9]+月[0-9]+[日号]|我家|我们|我住|住在|我在|就在|在|的|那|这|"
+    r"那个|这个|停电|停电了|是不是|有没有)+")
+# Names that only point at a place ("我们小区", "隔壁小区", "整个小区"): not an address.
+_POINTING = re.compile(r"^(?:我|你|他|她|咱|这|那|哪|整|本|全|每|各|该|隔壁|附近|旁边|对面|周边|周围|换|另|别|其)")
+
+
+def address_in(text: Optional[str]) -> Optional[str]:
+    """The address-like part of a sentence ("请问科苑路18号停电了吗" -> "科苑路18号"), or None."""
+    for found in ADDRESS_TEXT.finditer(text or ""):
+        address = _LEAD.sub("", found.group(0))
+        name = re.sub(r"(?:小区|花园|公寓|大厦|新村|家园|山庄|华庭|广场|社区)$", "", address)
+        if len(name) >= 2 and not _POINTING.match(address):
+            return address
     return None
 
 

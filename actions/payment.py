@@ -2,8 +2,10 @@
 without knowing the 户号, prepaid card meters, reconnection after arrears, and double or wrong
 payments (kept as prepayment by default; a refund request is the `refund` form, actions/refund.py).
 
-Everything general is answered without verification; the customer's balance, arrears and a
-refund request need a verified account.
+Everything general is answered without verification. Questions about the customer's own account
+(payment status, a card meter's balance, reconnection after paying arrears, a refund request)
+get the general answer and an offer to verify before verification; the question is kept
+(`defer_until_verified`) so that a successful verification answers it with the account's data.
 """
 from __future__ import annotations
 
@@ -29,6 +31,9 @@ CUES = [
     ("refund", re.compile(r"[两2]次|重复|多交|多缴|多扣|交错|缴错|付错|错了户号|错户号|退款|退钱|退费|退回|能退|可以退")),
     ("reconnection", re.compile(r"复电|恢复供电|送电|来电|停了电|被停|停电.{0,8}(交|缴)|(交|缴).{0,8}(没电|停电|没来电)")),
     ("withholding_cancel", re.compile(r"(取消|解除|解约|关闭|停止|关掉).{0,4}(代扣|自动扣|自动缴|自动交|扣费)|代扣.{0,4}(取消|解约)")),
+    # Before failed_deduction: "卡表余额不足" asks about the card meter, not a bank deduction.
+    ("prepaid_balance", re.compile(r"(预付费|卡表|插卡|购电卡|电卡|电表|表里|卡里).{0,6}(余额|还剩|剩多少|剩下|还有多少|多少钱|够用|够不够)"
+                                   r"|余额还?(有|剩)多少|剩多少(钱|度)|还够用")),
     ("failed_deduction", re.compile(r"扣款失败|扣费失败|没扣成功|没扣上|扣不了|扣失败|余额不足")),
     ("withholding", re.compile(r"代扣|自动扣|自动缴|自动交|签约|托收")),
     ("prepaid", re.compile(r"预付费|卡表|插卡|购电卡|电卡|买电|购电|充值")),
@@ -43,7 +48,13 @@ TOPIC_BUTTONS = [
     ("预付费/卡表", '/payment{"aspect":"prepaid"}'),
     ("交错/交重了", '/payment{"aspect":"refund"}'),
 ]
-_INTERNAL_PATH = re.compile(r"[a-z_]+\.[a-z_]+\.[a-z_]+")
+# Sub-questions about the customer's own account: unverified, the general answer comes with an
+# offer to verify ("what" for offer_verification), and the question is kept for after it.
+ACCOUNT_SPECIFIC = {
+    "status": "查询您的缴费和欠费情况",
+    "prepaid_balance": "查询您的卡表余额",
+    "reconnection": "查询您家的欠费是否已结清",
+}
 
 
 def detect_request(tracker: Tracker) -> Optional[str]:
@@ -85,15 +96,15 @@ class ActionPayment(Action):
             offer_verification(dispatcher, "申请退款", tracker)
             return [SlotSet("service_request", None)] + defer_until_verified(self.name(), "refund")
         data: Optional[AccountData] = None
-        if account_no and request in ("refund", "reconnection", "prepaid", "status", "late_fee"):
+        if account_no and request in ("refund", "reconnection", "prepaid", "prepaid_balance", "status", "late_fee"):
             data = await load_account(account_no, 6)
             if data is None:
                 apology_unavailable(dispatcher, "账户查询")
         handler = getattr(self, request, self.channels)
         handler(dispatcher, tracker, data)
-        if request == "status" and not account_no:
-            offer_verification(dispatcher, "查询您的缴费和欠费情况", tracker)
-            return [SlotSet("service_request", None)] + defer_until_verified(self.name(), "status")
+        if request in ACCOUNT_SPECIFIC and not account_no:
+            offer_verification(dispatcher, ACCOUNT_SPECIFIC[request], tracker)
+            return [SlotSet("service_request", None)] + defer_until_verified(self.name(), request)
         return events
 
     @staticmethod
@@ -136,7 +147,8 @@ class ActionPayment(Action):
 
     @staticmethod
     def late_fee(dispatcher: CollectingDispatcher, tracker: Tracker, data: Optional[AccountData]) -> None:
-        lines = [late_fee_rule()] + (arrears_lines(data) if data else [])
+        # The rule for the account's tariff type once verified; both rules before that.
+        lines = [late_fee_rule(data.account.get("tariff_type"))] + arrears_lines(data) if data else [late_fee_rule()]
         dispatcher.utter_message(text="\n".join(lines), buttons=buttons([("缴费渠道", "/payment")]))
 
     @staticmethod
@@ -147,12 +159,20 @@ class ActionPayment(Action):
         lines = [bullet_lines(tips) + cite("account_services.payment.prepaid_meter")]
         if data and data.account.get("prepaid"):
             lines.insert(0, _prepaid_balance(data))
+        elif data:
+            lines.insert(0, f"系统显示您的户号不是预付费（卡表）用户，电费按月出账后缴纳；"
+                            f"账户预存余额 {yuan(data.account.get('balance'))}。")
         dispatcher.utter_message(text="\n".join(lines), buttons=buttons([("缴费渠道", "/payment")]))
+
+    def prepaid_balance(self, dispatcher: CollectingDispatcher, tracker: Tracker, data: Optional[AccountData]) -> None:
+        """The balance is the account's (shown once verified); the top-up answer is general."""
+        self.prepaid(dispatcher, tracker, data)
 
     @staticmethod
     def reconnection(dispatcher: CollectingDispatcher, tracker: Tracker, data: Optional[AccountData]) -> None:
         hours = value("outage.arrears_disconnection.restore_within_hours")
-        steps = [s for s in value("account_services.reconnection.steps") if not _INTERNAL_PATH.search(s)]
+        # The steps name the time limit by placeholder: the number lives only in the outage fact.
+        steps = [step.format(restore_within_hours=hours) for step in value("account_services.reconnection.steps")]
         lines = [f"欠费停电后，结清全部欠费和违约金，供电局确认到账后{hours}小时内恢复供电"
                  f"{cite('outage.arrears_disconnection.restore_within_hours')}。", bullet_lines(steps)]
         if data:

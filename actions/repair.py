@@ -33,7 +33,7 @@ from actions.outage_places import (
     district_of_street,
     duration_text,
 )
-from actions.replies import apology_unavailable, buttons, utter_card
+from actions.replies import apology_unavailable, buttons, region, utter_card
 from actions.verification import verified_account
 from bot.text.masking import mask_phone
 
@@ -92,7 +92,7 @@ class ValidateRepairForm(ServiceFormValidation):
     def explain(self, slot: str) -> str:
         return {
             "repair_address": "报修地址要让抢修人员能找到：区、街道、路名门牌或小区楼栋，比如“南山区粤海街道科苑路18号6栋”。",
-            "repair_district": f"深圳的区有：{'、'.join(district_names())}。",
+            "repair_district": f"{region().name}的区有：{'、'.join(district_names())}。",
             "repair_phone": "手机号是1开头的11位数字，抢修人员出发前会打这个电话跟您确认。",
             "repair_description": "简单说说哪里有问题就行，比如“整栋楼没电”“电表不亮”。",
         }.get(slot, "请按提示填写这一项。")
@@ -170,7 +170,9 @@ class ValidateRepairForm(ServiceFormValidation):
         if requested is None and not tracker.get_slot("repair_description"):
             kind = tracker.get_slot(HAZARD_SLOT)
             if kind:
-                return {"repair_description": f"{hazard_label(kind)}：{text}"[:200]}
+                # A button (the fallback's "/fault_repair{...}") carries no words of the customer's.
+                said = "" if text.startswith("/") else f"：{text}"
+                return {"repair_description": f"{hazard_label(kind)}{said}"[:200]}
             found = descriptive(text)
             return {"repair_description": found} if found else {}
         return {}
@@ -245,7 +247,8 @@ class ActionAskRepairDistrict(Action):
         return "action_ask_repair_district"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List:
-        dispatcher.utter_message(text="这个地址在深圳哪个区？", buttons=buttons((name, name) for name in district_names()))
+        dispatcher.utter_message(text=f"这个地址在{region().name}哪个区？",
+                                 buttons=buttons((name, name) for name in district_names()))
         return []
 
 

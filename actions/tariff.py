@@ -23,7 +23,6 @@ from actions.tariff_text import (
     SEASONS,
     breakdown_lines,
     formula,
-    joined,
     kb_value,
     message_aspects,
     message_kwh,
@@ -153,15 +152,25 @@ def explain_shared_meter(dispatcher: CollectingDispatcher, kwh: Optional[Decimal
 
 
 def explain_other_place(dispatcher: CollectingDispatcher, place: Any) -> None:
-    """Honest answer for another city: our figures are the default region's."""
+    """Honest answer for another city: our figures are the default region's; then the national
+    rule every province follows and where that place publishes its own table."""
     r = region()
-    rule = kb_value("tariff.other_regions.general_rule")
-    where = kb_value(f"tariff.other_regions.where_to_check.{place.grid}")
     lines = [f"小南目前只有{r.name}的电价资料，下面的档位和价格都是{r.name}的，{place.name}不一定相同。"]
+    rule = kb_value("tariff.other_regions.general_rule")
     if rule:
-        lines.append(str(rule))
+        lines.append(f"一般规则：{rule}")
+    coverage = kb_value("tariff.other_regions.tier_coverage")
+    steps = kb_value("tariff.other_regions.price_steps")
+    if coverage or steps:
+        # Quoted as "原则上、约": the coverage shares are the usual reading of the national guidance.
+        share = (f"按国家指导意见，第一档原则上覆盖约{num(coverage['tier1_percent'])}%的居民家庭，"
+                 f"前两档合计覆盖约{num(coverage['tier2_percent'])}%。") if coverage else ""
+        lines.append(share + (str(steps) if steps else ""))
+    where = kb_value(f"tariff.other_regions.where_to_check.{place.grid}")
     if where:
-        lines.append(f"{place.name}的电价请查看：{where if isinstance(where, str) else joined(where)}。")
+        items = where if isinstance(where, list) else [where]
+        lines.append(f"{place.name}的电价请以当地公布的为准，可以这样查：")
+        lines.extend(f"· {item}" for item in items)
     else:
         lines.append(f"{place.name}的电价请以当地供电企业公布的价目表为准，也可以拨打当地 {hotline()} 咨询。")
     dispatcher.utter_message(text="\n".join(lines))

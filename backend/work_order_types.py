@@ -25,10 +25,22 @@ TYPE_NAMES = {
     "repair": "故障报修",
     "handoff": "人工服务",
     "complaint": "投诉",
-    "account_transfer": "过户",
+    "account_transfer": "过户/更名/销户",  # one order type; details.kind_label names the kind
     "meter_test": "电能表校验",
     "refund": "退费",
 }
+
+# A label longer than this is not a kind name (details are free text from the caller).
+MAX_KIND_LABEL = 12
+
+
+def type_name(order_type: str, details: Optional[Dict[str, Any]]) -> str:
+    """The name a customer sees: the order's own kind when it names one (an account_transfer
+    order for 更名 or 销户 says so in details.kind_label), else the type's name."""
+    label = (details or {}).get("kind_label") if isinstance(details, dict) else None
+    if isinstance(label, str) and 0 < len(label.strip()) <= MAX_KIND_LABEL:
+        return label.strip()
+    return TYPE_NAMES.get(order_type, order_type)
 
 
 @dataclass(frozen=True)

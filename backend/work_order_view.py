@@ -8,7 +8,7 @@ from backend.clock import iso, to_db
 from bot.text.masking import mask_name, mask_phone
 from backend.models import WorkOrder
 from backend.work_order_lifecycle import COMPLETED, current_step
-from backend.work_order_types import TYPE_NAMES
+from backend.work_order_types import type_name
 
 STATUS_TEXT = {"in_progress": "处理中", "completed": "已办结"}
 
@@ -44,7 +44,7 @@ def order_json(order: WorkOrder, now: datetime, reveal_contact: bool = True) -> 
     return {
         "order_no": order.order_no,
         "type": order.type,
-        "type_name": TYPE_NAMES.get(order.type, order.type),
+        "type_name": type_name(order.type, order.details),
         "status": order.status,
         "status_text": STATUS_TEXT.get(order.status, order.status),
         "created_at": iso(order.created_at),

@@ -8,11 +8,16 @@ documented in docs/CHANNELS.md.
 Speech rules: short plain sentences (connectors.speech), at most 300 characters per reply.
 After two turns the bot could not understand, the caller gets keypad choices; after a third,
 the call is transferred.
+
+The gateway authenticates with `Authorization: Bearer <HOTLINE_TOKEN>`. Without a token the
+endpoint answers only callers on this machine, and only in the embedded profile: the production
+profile refuses to start without one (behind its balancer every request comes from loopback).
 """
 from __future__ import annotations
 
 import asyncio
 import hmac
+import ipaddress
 import json
 import logging
 import os
@@ -44,6 +49,8 @@ FALLBACK_ACTION = "action_default_fallback"
 HANDOFF_INTENT = "human_agent"
 GOODBYE_RESPONSES = {"utter_goodbye"}
 _ID = re.compile(r"[A-Za-z0-9_.:\-]{1,64}")
+# A proxy in front of the server adds one of these: the peer is then the proxy, not the caller.
+FORWARDING_HEADERS = ("X-Forwarded-For", "X-Real-IP", "Forwarded")
 _DTMF = re.compile(r"[0-9*#]{1,8}")
 # Keypad menu when nothing else is on offer (payloads are the topic intents of the domain).
 DEFAULT_CHOICES = [("停电查询", "/outage_lookup"), ("故障报修", "/fault_repair"),
@@ -169,6 +176,24 @@ async def dialogue_verdict(request: Request, sender_id: str) -> Tuple[bool, Opti
     return understood, intent
 
 
+def production_profile() -> bool:
+    """True under the production profile (`ASSISTANT_PROFILE=production`, set by run_production.sh
+    through scripts/env.sh and by deploy/docker-compose.yml)."""
+    return os.environ.get("ASSISTANT_PROFILE", "").strip().lower() == "production"
+
+
+def from_loopback(request: Request) -> bool:
+    """True when the caller itself is on this machine: a loopback peer that no proxy forwarded for."""
+    if any(request.headers.get(name) for name in FORWARDING_HEADERS):
+        return False
+    try:
+        address = ipaddress.ip_address((request.ip or "").split("%", 1)[0])
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return (mapped or address).is_loopback
+
+
 class HotlineInput(InputChannel):
     def __init__(self, token: str = "", reply_timeout_seconds: float = 8.0, store=None) -> None:
         self._token = token
@@ -188,13 +213,20 @@ class HotlineInput(InputChannel):
         token = credentials.get("token")
         token = os.environ.get("HOTLINE_TOKEN", "") if token is None else str(token)
         if not token.strip():
-            logger.warning("hotline channel loaded without HOTLINE_TOKEN: restrict its URL to the gateway's network")
+            if production_profile():
+                # Behind the balancer every request comes from loopback: without a token anyone
+                # who reaches the balancer could speak for any call. Refuse to start instead.
+                raise ValueError("HOTLINE_TOKEN must be set in the production profile "
+                                 "(the hotline gateway sends it as 'Authorization: Bearer <token>')")
+            logger.warning("hotline channel loaded without HOTLINE_TOKEN: it answers only requests from "
+                           "this machine (loopback, not forwarded); set HOTLINE_TOKEN for the gateway")
         return cls(token=token.strip(),
                    reply_timeout_seconds=float(credentials.get("reply_timeout_seconds", 8.0)))
 
     def _authorised(self, request: Request) -> bool:
         if not self._token:
-            return True  # no secret configured: protect the endpoint at the network level
+            # The embedded profile's convenience: local tools may call without a token, nobody else.
+            return from_loopback(request)
         given = request.headers.get("Authorization", "")
         return hmac.compare_digest(given.encode(), f"Bearer {self._token}".encode())
 

@@ -91,8 +91,14 @@ class KioskInput(InputChannel):
         if payload is not None:
             if not isinstance(payload, str):
                 raise ValueError("payload must be a string")
-            offered = await self.options.resolve_payload(sender, payload)
-            if payload in self._allowed_payloads() or offered:
+            if payload in self._allowed_payloads():
+                return payload
+            try:
+                offered = await self.options.resolve_payload(sender, payload)
+            except Exception:  # the shared store is down: only the home buttons stay usable
+                logger.exception("kiosk.options.lookup_failed")
+                offered = False
+            if offered:
                 return payload
             raise ValueError("payload not offered")
         message = data.get("message")
@@ -153,7 +159,10 @@ class KioskInput(InputChannel):
                 logger.exception("kiosk.turn.failed")
                 messages = [BotMessage(text=APOLOGY)]
             rendered = kiosk_json(messages)
-            await self.options.remember(sender, [b["payload"] for m in rendered for b in m.get("buttons", [])])
+            try:
+                await self.options.remember(sender, [b["payload"] for m in rendered for b in m.get("buttons", [])])
+            except Exception:  # the reply still goes out; its buttons then fall back to typed text
+                logger.exception("kiosk.options.store_failed")
             return response.json({"messages": rendered}, headers=SECURITY_HEADERS)
 
         return bp

@@ -3,7 +3,9 @@
 Deduplication, remembered options, call state and the WeChat access token live here. With one
 Rasa process the memory store is enough; with several workers or replicas they must share state
 (a retry may land on another replica, and a new access token invalidates the others'), so the
-production profile sets `REDIS_URL`.
+production profile sets `REDIS_URL` (scripts/env.sh, deploy/docker-compose.yml) and a process of
+that profile refuses to start without it. `REDIS_KEY_PREFIX` (default `assistant:`) separates
+deployments or test runs sharing one Redis database.
 """
 from __future__ import annotations
 
@@ -60,12 +62,25 @@ class MemoryStore:
 
 
 class RedisStore:
-    """Shared store for several workers or replicas (redis.asyncio, already a Rasa dependency)."""
+    """Shared store for several workers or replicas (redis.asyncio, already a Rasa dependency).
+
+    Rasa runs its models on the event loop, so under load a ready callback can wait seconds for
+    its turn; a short socket timeout then fails a healthy Redis (seen at 200 concurrent
+    conversations with 3 s: "Timeout connecting to server", and the kiosk answered 500). Hence a
+    generous timeout, and a bounded pool that reuses its connections instead of opening one per
+    concurrent request (each new connection is another chance to time out).
+    """
+
+    TIMEOUT_SECONDS = 15.0
+    MAX_CONNECTIONS = 32
 
     def __init__(self, url: str, prefix: str = "assistant:") -> None:
         import redis.asyncio as redis_asyncio
 
-        self._redis = redis_asyncio.from_url(url, decode_responses=True, socket_timeout=3)
+        pool = redis_asyncio.BlockingConnectionPool.from_url(
+            url, decode_responses=True, max_connections=self.MAX_CONNECTIONS, timeout=self.TIMEOUT_SECONDS,
+            socket_timeout=self.TIMEOUT_SECONDS, socket_connect_timeout=self.TIMEOUT_SECONDS)
+        self._redis = redis_asyncio.Redis(connection_pool=pool)
         self._prefix = prefix
 
     async def get(self, key: str) -> Optional[str]:
@@ -89,5 +104,9 @@ def shared_store():
     global _shared
     if _shared is None:
         url = os.environ.get("REDIS_URL", "").strip()
-        _shared = RedisStore(url) if url else MemoryStore()
+        if not url and os.environ.get("ASSISTANT_PROFILE", "").strip().lower() == "production":
+            # Memory would work per replica and silently break retries, options and call state.
+            raise RuntimeError("REDIS_URL must be set in the production profile (channel state shared by replicas)")
+        prefix = os.environ.get("REDIS_KEY_PREFIX", "").strip() or "assistant:"
+        _shared = RedisStore(url, prefix=prefix) if url else MemoryStore()
     return _shared

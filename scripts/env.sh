@@ -18,9 +18,28 @@ else
 fi
 # Channel secrets referenced by bot/credentials.yml (docs/CHANNELS.md). Rasa refuses to start when
 # one is unset, so each gets an empty default: an unconfigured WeChat channel answers 503, and the
-# hotline endpoint without HOTLINE_TOKEN must be reachable only from the gateway's network.
+# hotline without HOTLINE_TOKEN answers only callers on this machine (embedded profile only).
 for _var in WECHAT_TOKEN WECHAT_APPID WECHAT_APPSECRET WECHAT_ENCODING_AES_KEY \
             WECHAT_MP_TOKEN WECHAT_MP_APPID WECHAT_MP_APPSECRET WECHAT_MP_ENCODING_AES_KEY HOTLINE_TOKEN; do
   export "$_var=${!_var:-}"
 done
 unset _var
+
+# Profile: `embedded` (make run: one process of each kind) unless the caller chose `production`
+# (scripts/run_production.sh exports ASSISTANT_PROFILE=production before sourcing this file;
+# deploy/docker-compose.yml sets it in the containers). The Python side reads the same variable:
+# connectors/kvstore.py and connectors/hotline.py refuse to start without what is checked here.
+export ASSISTANT_PROFILE="${ASSISTANT_PROFILE:-embedded}"
+if [ "$ASSISTANT_PROFILE" = production ]; then
+  # Several Rasa processes: channel state (retry de-duplication, offered buttons, hotline call
+  # state, the WeChat access token) must be shared, or a retry that lands on the other replica is
+  # answered twice and a call's state is lost when its next turn does. The lock store's Redis by
+  # default, in a database of its own.
+  export CHANNEL_STORE_DB="${CHANNEL_STORE_DB:-2}"
+  export REDIS_URL="${REDIS_URL:-redis://${LOCK_STORE_PASSWORD:+:$LOCK_STORE_PASSWORD@}${LOCK_STORE_HOST:-127.0.0.1}:${LOCK_STORE_PORT:-6379}/$CHANNEL_STORE_DB}"
+  # Behind a balancer every request arrives from loopback: the hotline needs its token here.
+  if [ -z "$HOTLINE_TOKEN" ]; then
+    echo "The production profile needs HOTLINE_TOKEN (the hotline gateway's bearer token)." >&2
+    return 1
+  fi
+fi

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The production profile on one machine (docs/PRODUCTION.md): the back end on PostgreSQL,
 # RASA_REPLICAS Rasa servers sharing the PostgreSQL tracker store and the Redis lock store,
-# ACTIONS_REPLICAS stateless action servers, and a load balancer in front of each group.
+# ACTIONS_REPLICAS stateless action servers, and a load balancer in front of each group; the
+# channels' state in Redis too (REDIS_URL), and one outage-notice job when WeChat is configured.
 # Every port, address and credential comes from the environment; each process is restarted when
 # it exits; Ctrl-C (or SIGTERM) stops all.
 #
@@ -29,6 +30,12 @@ export TRACKER_DB_LOGIN_DB="${TRACKER_DB_LOGIN_DB:-postgres}"
 export LOCK_STORE_HOST="${LOCK_STORE_HOST:-127.0.0.1}" LOCK_STORE_PORT="${LOCK_STORE_PORT:-6379}"
 export LOCK_STORE_DB="${LOCK_STORE_DB:-1}" LOCK_STORE_PASSWORD="${LOCK_STORE_PASSWORD:-}"
 export LOCK_STORE_PREFIX="${LOCK_STORE_PREFIX:-szgd}"
+# This profile: scripts/env.sh and the connectors check what it needs (REDIS_URL, HOTLINE_TOKEN).
+export ASSISTANT_PROFILE=production
+# Channel state shared by the Rasa replicas (connectors/kvstore.py): the lock store's Redis, its
+# own database. REDIS_KEY_PREFIX (default `assistant:`) lets deployments share that database.
+export CHANNEL_STORE_DB="${CHANNEL_STORE_DB:-2}"
+export REDIS_URL="${REDIS_URL:-redis://${LOCK_STORE_PASSWORD:+:$LOCK_STORE_PASSWORD@}$LOCK_STORE_HOST:$LOCK_STORE_PORT/$CHANNEL_STORE_DB}"
 export RASA_ENDPOINTS="${RASA_ENDPOINTS:-bot/endpoints.production.yml}"
 export ACTION_ENDPOINT_URL="${ACTION_ENDPOINT_URL:-http://127.0.0.1:$ACTIONS_PORT/webhook}"
 RASA_MODEL="${RASA_MODEL:-models/assistant.tar.gz}"
@@ -38,17 +45,26 @@ REPLICA_HOST="${REPLICA_HOST:-127.0.0.1}"
 BALANCER_HOST="${BALANCER_HOST:-127.0.0.1}"
 LOG_DIR="${PRODUCTION_LOG_DIR:-var/production/logs}"
 READY_SECONDS="${READY_SECONDS:-300}"
+NOTICES_INTERVAL="${NOTICES_INTERVAL:-300}"   # seconds between passes of the outage-notice job
+export NOTICES_JOURNAL="${NOTICES_JOURNAL:-$(dirname "$LOG_DIR")/notices_journal.jsonl}"
 
-# The HTTP API (tracker, model, ...) is protected in this profile. Without RASA_API_TOKEN a random
-# one is made and kept in a file only this user can read, never printed.
+# token_from_file VAR FILE: VAR as given, or else a random token kept in FILE (only this user can
+# read it; made once, so it stays the same across restarts). Never printed.
+token_from_file() {
+  local name=$1 file=$2
+  if [ -z "${!name:-}" ]; then
+    [ -s "$file" ] || (umask 077 && .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(32))' >"$file")
+    printf -v "$name" '%s' "$(cat "$file")"
+    echo "$name not set: using the token in $file"
+  fi
+  export "${name?}"
+}
 mkdir -p "$LOG_DIR"
-if [ -z "${RASA_API_TOKEN:-}" ]; then
-  token_file="$(dirname "$LOG_DIR")/rasa_api_token"
-  [ -s "$token_file" ] || (umask 077 && .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(32))' >"$token_file")
-  RASA_API_TOKEN="$(cat "$token_file")"
-  echo "RASA_API_TOKEN not set: using the token in $token_file"
-fi
-export RASA_API_TOKEN
+# The HTTP API (tracker, model, ...) is protected in this profile.
+token_from_file RASA_API_TOKEN "$(dirname "$LOG_DIR")/rasa_api_token"
+# The hotline webhook too: give the gateway this token (Authorization: Bearer <token>). Without
+# one, anyone who reaches the balancer could speak for any call.
+token_from_file HOTLINE_TOKEN "$(dirname "$LOG_DIR")/hotline_token"
 source scripts/env.sh   # fills anything still unset (PYTHONPATH, ...) and RASA_AUTH_ARGS
 
 # --- processes ------------------------------------------------------------------------------
@@ -87,6 +103,17 @@ supervise() {
 
 supervise "$LOG_DIR/backend.log" .venv/bin/python -m backend
 
+# Outage notices to WeChat subscribers (connectors/notices.py): ONE job for the whole deployment,
+# never one per replica or per machine. The back end lists a notice as pending until the job
+# confirms it, and what the job has already started sending is in its own journal (a local
+# file): a second job would fetch the same pending notices and send every one of them again.
+if [ -n "$WECHAT_APPID" ] && [ -n "$WECHAT_APPSECRET" ]; then
+  supervise "$LOG_DIR/notices.log" .venv/bin/python -m connectors.notices --interval "$NOTICES_INTERVAL"
+  notices_status="every ${NOTICES_INTERVAL}s, one job (journal $NOTICES_JOURNAL)"
+else
+  notices_status="not started: set WECHAT_APPID and WECHAT_APPSECRET to deliver them"
+fi
+
 action_upstreams=()
 for port in $ACTIONS_REPLICA_PORTS; do
   SANIC_HOST="$REPLICA_HOST" supervise "$LOG_DIR/actions-$port.log" .venv/bin/rasa run actions --actions actions --port "$port"
@@ -120,6 +147,8 @@ PRODUCTION PROFILE READY (logs in $LOG_DIR/)
   Action servers: http://127.0.0.1:$ACTIONS_PORT/webhook              (balanced over: $ACTIONS_REPLICA_PORTS)
   Back end:       http://127.0.0.1:$BACKEND_PORT/api/v1/health         (PostgreSQL)
   Tracker store:  PostgreSQL $TRACKER_DB_HOST:$TRACKER_DB_PORT/$TRACKER_DB_NAME;  lock store: Redis $LOCK_STORE_HOST:$LOCK_STORE_PORT/$LOCK_STORE_DB
+  Channel state:  Redis (REDIS_URL, database $CHANNEL_STORE_DB unless REDIS_URL says otherwise)
+  Outage notices: $notices_status
 Press Ctrl-C to stop everything.
 EOM
 wait

@@ -77,10 +77,7 @@ def extract(text: str, today: Optional[date] = None, gazetteer: Optional[Gazette
     keywords = load_keywords()
     spans += list(_keyword_spans(text, "aspect", keywords["aspect"]))
     spans += list(_keyword_spans(text, "customer_type", keywords["customer_type"]))
-    for hazard in match_hazards(text):
-        word = hazard.keywords[0]
-        start = text.find(word)
-        spans.append(("hazard", start, start + len(word), hazard.kind))
+    spans += [("hazard", hazard.start, hazard.end, hazard.kind) for hazard in match_hazards(text)]
     if gazetteer is not None:
         spans += gazetteer.find(text)
     return spans

@@ -17,7 +17,9 @@ from tests.conftest import entity, make_tracker, texts
 
 ACTION = ActionAccountTransfer()
 PHONE = "13912340001"
-DOCS = "account_services.account_transfer.documents"
+AT = "account_services.account_transfer"
+DOCS = f"{AT}.documents"
+BUSINESS_DOCS = f"{AT}.business_documents"
 
 
 async def ask(text, entities=None, **slots):
@@ -39,7 +41,7 @@ async def test_overview_for_a_transfer(backend_failing):
     assert backend_failing.calls == []  # general answers need neither verification nor the back end
 
 
-@pytest.mark.parametrize("text, kind", [("公司改名了电费户名要更名", "rename"), ("退租了要销户", "close")])
+@pytest.mark.parametrize("text, kind", [("户名写错了要更名", "rename"), ("退租了要销户", "close")])
 async def test_documents_per_kind(backend_failing, text, kind):
     said, _, _ = await ask(text + "，要带什么材料")
     for document in value(f"{DOCS}.{kind}"):
@@ -52,6 +54,44 @@ async def test_debts_and_prepayments(backend_failing):
     said, _, _ = await ask("过户时原房主的欠费和预存电费怎么处理")
     assert "原户主须结清全部电费" in said and "新户主私自承接用电、未办过户的，须承担原户主所欠电费" in said
     assert value("account_services.overpayment.balance_on_closure") in said
+
+
+async def test_transfer_documents_of_both_parties(backend_failing):
+    said, _, _ = await ask("房子卖了过户要带什么材料")
+    for document in value(f"{DOCS}.transfer"):
+        assert document in said
+    assert value(f"{AT}.old_owner.presence") in said  # whether the old owner must come
+    for document in value(f"{AT}.old_owner.documents"):
+        assert document in said  # and what the old owner provides when the title is not yet new
+    assert short_source(fact(f"{AT}.old_owner.documents").source) in said
+
+
+async def test_old_owners_prepaid_balance_on_a_transfer(backend_failing):
+    said, _, _ = await ask("过户时原房主账户里的预存电费余额怎么办")
+    assert value(f"{AT}.old_owner.prepaid_balance") in said
+    assert short_source(fact(f"{AT}.old_owner.prepaid_balance").source) in said
+    said, _, _ = await ask("销户了预存的电费余额怎么处理")
+    assert value("account_services.overpayment.balance_on_closure") in said
+    assert value(f"{AT}.old_owner.prepaid_balance") not in said
+
+
+@pytest.mark.parametrize("text, kind", [("公司要办电费过户，需要什么材料", "transfer"),
+                                        ("公司改名了电费户名要更名，要带什么材料", "rename"),
+                                        ("店铺不开了要销户，要带什么材料", "close")])
+async def test_business_documents_with_seal_and_authorisation(backend_failing, text, kind):
+    said, _, _ = await ask(text)
+    for document in value(f"{BUSINESS_DOCS}.{kind}"):
+        assert document in said
+    assert "公章" in said and "法定代表人" in said and "授权委托书" in said
+    assert short_source(fact(f"{BUSINESS_DOCS}.{kind}").source) in said
+    assert not any(document in said for document in value(f"{DOCS}.{kind}") if "户主身份证" in document)
+
+
+async def test_business_overview_and_presence(backend_failing):
+    said, _, _ = await ask("我们公司租的商铺要过户")
+    assert "单位办理需要准备" in said and value(f"{BUSINESS_DOCS}.transfer")[0] in said
+    said, _, _ = await ask("公司过户法人要亲自到场吗")
+    assert "委托他人" in said and "法定代表人签字并加盖公章的授权委托书" in said
 
 
 async def test_second_hand_home_joint_transfer(backend_failing):
@@ -159,6 +199,25 @@ async def test_order_is_filed_once_and_tracked(backend):
     await ActionApplicationProgress().run(progress, make_tracker("查进度", intent="application_progress", slots={
         "progress_order_no": order_no, "progress_phone": PHONE}), {})
     assert order_no in texts(progress) and order.data["type_name"] in texts(progress)
+    assert_masked(progress)
+
+
+@pytest.mark.parametrize("kind, name", [("rename", "更名"), ("close", "销户")])
+async def test_rename_and_close_receipts_and_progress_name_their_kind(backend, kind, name):
+    said, _, dispatcher = await submit(transfer_kind=kind)
+    card = dict(dispatcher.messages[0]["custom"]["card"]["fields"])
+    order_no = card["受理编号"]
+    assert card["业务类型"] == name and f"{name}申请已提交" in said
+    order = await backend_client.get(f"/api/v1/work-orders/{order_no}", phone=PHONE)
+    assert order.data["type_name"] == name and "过户" not in order.data["type_name"]
+    listed = await backend_client.get("/api/v1/work-orders", phone=PHONE)
+    assert [o["type_name"] for o in listed.data["orders"]] == [name]
+    progress = CollectingDispatcher()
+    await ActionApplicationProgress().run(progress, make_tracker("查进度", intent="application_progress", slots={
+        "progress_order_no": order_no, "progress_phone": PHONE}), {})
+    shown = texts(progress)
+    assert shown.startswith(f"您的{name}工单") and f"业务类型：{name}" in shown
+    assert "业务类型：过户" not in shown and "过户工单" not in shown
     assert_masked(progress)
 
 

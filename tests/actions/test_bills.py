@@ -18,6 +18,7 @@ from tests.actions.account_helpers import (ARREARS, BUSINESS, HIGH_USAGE, HOLDER
 from tests.conftest import entity, make_tracker
 
 ACTION = ActionBillQuery()
+METER_TEST_APPLY = '/meter_check{"aspect":"apply"}'
 
 
 @pytest.fixture(autouse=True)
@@ -168,13 +169,13 @@ async def test_abnormal_usage_points_to_a_meter_check(backend):
     assert "771 度" in said and "比上月多501度" in said
     assert "超过了第一档上限" in said
     assert "明显偏高" in said and "电表校验" in said
-    assert "/meter_check" in payloads(dispatcher)
+    assert METER_TEST_APPLY in payloads(dispatcher)  # files the accuracy test, the meter_check flow's payload
 
 
 async def test_normal_usage_explains_without_a_meter_check(backend):
     said, _, dispatcher = await bill("为什么这个月电费这么高", HOLDER)
     assert "比上月少75度" in said and "比去年同期多3度" in said
-    assert "明显偏高" not in said and "/meter_check" not in payloads(dispatcher)
+    assert "明显偏高" not in said and METER_TEST_APPLY not in payloads(dispatcher)
 
 
 async def test_high_bill_unverified_gives_the_general_reasons(backend_failing):
@@ -234,3 +235,141 @@ async def test_verifying_after_the_tariff_high_bill_answer_compares_the_customer
         "account_no": HIGH_USAGE, "phone_last4": "5678", "after_verification": "action_explain_high_bill"})
     assert "身份验证成功" in said and "03******05" in said and "771 度" in said
     assert not any(e.get("event") == "followup" for e in events)  # answered in the same turn
+
+
+# -- the late-payment charge by tariff type (《供电营业规则》 art. 98: residential vs other users) ----
+LATE = "account_services.late_payment_charge"
+
+
+def rate(path):
+    return Decimal(str(value(f"{LATE}.{path}")))
+
+
+def per_mille(path):
+    return f"千分之{(rate(path) * 1000).normalize():f}"
+
+
+def test_late_fee_estimate_uses_the_non_residential_rates_for_a_business():
+    bills = [{"amount": 1000, "due_date": "2026-10-25"}]
+    fee, days = bill_format.late_fee_estimate(bills, on=TODAY, tariff_type="residential")
+    assert days == 28 and fee == (Decimal("1000") * rate("residential_daily_rate") * 28).quantize(Decimal("0.01"))
+    fee, days = bill_format.late_fee_estimate(bills, on=TODAY, tariff_type="business")
+    assert days == 28 and fee == (Decimal("1000") * rate("non_residential_daily_rate.current_year") * 28).quantize(Decimal("0.01"))
+    # A shared meter (合表) pays the residential 合表 tariff, so the residential rate.
+    assert bill_format.late_fee_estimate(bills, on=TODAY, tariff_type="shared_meter")[0] == \
+        bill_format.late_fee_estimate(bills, on=TODAY, tariff_type="residential")[0]
+
+
+def test_business_arrears_across_the_year_end_pay_the_higher_rate_for_the_new_years_days():
+    from datetime import date
+    bills = [{"amount": 500, "due_date": "2026-12-25"}]
+    fee, days = bill_format.late_fee_estimate(bills, on=date(2027, 1, 10), tariff_type="business")
+    expected = Decimal("500") * (rate("non_residential_daily_rate.current_year") * 6   # Dec 26-31
+                                 + rate("non_residential_daily_rate.across_years") * 10)  # Jan 1-10
+    assert days == 16 and fee == expected.quantize(Decimal("0.01"))
+    residential, _ = bill_format.late_fee_estimate(bills, on=date(2027, 1, 10), tariff_type="residential")
+    assert residential == max((Decimal("500") * rate("residential_daily_rate") * 16).quantize(Decimal("0.01")),
+                              Decimal(str(value(f"{LATE}.minimum_yuan"))))
+
+
+def test_business_arrears_lines_say_non_residential_never_residential():
+    data = bill_format.AccountData(
+        {"account_no": BUSINESS, "tariff_type": "business", "arrears": 1000, "arrears_periods": ["2026-09"],
+         "arrears_due_date": "2026-10-25", "unpaid_amount": 1000, "balance": 0},
+        [{"period": "2026-09", "kwh": 1200, "amount": 1000, "due_date": "2026-10-25", "paid": False, "overdue": True}])
+    said = "\n".join(bill_format.arrears_lines(data))
+    fee = (Decimal("1000") * rate("non_residential_daily_rate.current_year") * 28).quantize(Decimal("0.01"))
+    assert f"违约金估算约 {yuan(fee)}（按非居民用户标准" in said and "居民用户标准" not in said.replace("非居民用户标准", "")
+
+
+def test_late_fee_rule_per_tariff_type():
+    general = bill_format.late_fee_rule()
+    assert f"居民用户每日{per_mille('residential_daily_rate')}" in general
+    assert per_mille("non_residential_daily_rate.current_year") in general
+    assert per_mille("non_residential_daily_rate.across_years") in general
+    business = bill_format.late_fee_rule("business")
+    assert "居民用户" not in business.replace("非居民用户", "") and "非居民用户" in business
+    assert f"当年欠费部分每日{per_mille('non_residential_daily_rate.current_year')}" in business
+    assert f"跨年度欠费部分每日{per_mille('non_residential_daily_rate.across_years')}" in business
+    assert short_source(fact(f"{LATE}.non_residential_daily_rate.current_year").source) in business
+    residential = bill_format.late_fee_rule("residential")
+    assert "非居民" not in residential and f"每日{per_mille('residential_daily_rate')}" in residential
+
+
+async def test_verified_business_customer_gets_the_non_residential_rule(backend):
+    said, _, _ = await bill("晚交电费有违约金吗", BUSINESS)
+    assert "非居民用户" in said and per_mille("non_residential_daily_rate.current_year") in said
+    assert "居民用户" not in said.replace("非居民用户", "")
+
+
+# -- one judgement of abnormal usage, thresholds from knowledge, shared by every path ------------
+HEURISTIC = "account_services.bills.usage_heuristic"
+
+
+def months(*kwh, start_year=2026, start_month=10):
+    """Bills newest first, one a month back from start."""
+    bills, year, month = [], start_year, start_month
+    for amount in kwh:
+        bills.append({"period": f"{year:04d}-{month:02d}", "kwh": amount, "amount": amount})
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return bills
+
+
+def test_usage_check_reads_its_thresholds_from_knowledge():
+    from actions.bill_analysis import usage_check
+    rules = value(HEURISTIC)
+    assert not fact(HEURISTIC).verified and "启发式" in fact(HEURISTIC).note  # marked as the project's heuristic
+    recent = int(rules["recent_months"])
+    # With the same month last year: that is the basis.
+    last_year = 200
+    at = Decimal(str(rules["vs_same_month_last_year"])) * last_year
+    history = [100] * 11 + [last_year]
+    assert usage_check(months(float(at), *history)).abnormal
+    assert usage_check(months(float(at), *history)).basis == "last_year"
+    assert not usage_check(months(float(at) - 1, *history)).abnormal
+    # Without it: the average of the recent months, with the higher threshold.
+    at = Decimal(str(rules["vs_recent_average"])) * 100
+    check = usage_check(months(float(at), *[100] * recent))
+    assert check.abnormal and check.basis == "recent" and check.recent_average == 100
+    assert not usage_check(months(float(at) - 1, *[100] * recent)).abnormal
+
+
+async def test_bill_tariff_and_meter_paths_follow_the_same_thresholds(backend, monkeypatch):
+    """Lower the threshold in the data: every path now calls the ordinary household abnormal."""
+    from actions import bill_analysis
+    from actions.high_bill import ActionExplainHighBill
+    from actions.meter_check import ActionMeterCheck
+
+    real = bill_analysis.value
+
+    def strict(path):
+        found = real(path)
+        return {**found, "vs_same_month_last_year": 1.005} if path == HEURISTIC else found
+
+    monkeypatch.setattr(bill_analysis, "value", strict)
+    said, _, dispatcher = await bill("为什么这个月电费这么高", HOLDER)  # 324 kWh vs 321 a year ago
+    assert "明显偏高" in said and METER_TEST_APPLY in payloads(dispatcher)
+    said, _, dispatcher = await run(ActionExplainHighBill(), "电费怎么变贵了", intent="tiered_tariff", slots=verified(HOLDER))
+    assert "明显高于平时" in said and METER_TEST_APPLY in payloads(dispatcher)
+    said, _, _ = await run(ActionMeterCheck(), "电表走得快", intent="meter_check", slots=verified(HOLDER))
+    assert "明显高于平时水平" in said
+    monkeypatch.setattr(bill_analysis, "value", real)
+    said, _, dispatcher = await run(ActionExplainHighBill(), "电费怎么变贵了", intent="tiered_tariff", slots=verified(HOLDER))
+    assert "明显高于平时" not in said and METER_TEST_APPLY not in payloads(dispatcher)
+
+
+async def test_tariff_high_bill_answer_offers_the_meter_test_for_abnormal_usage(backend):
+    from actions.high_bill import ActionExplainHighBill
+    said, _, dispatcher = await run(ActionExplainHighBill(), "电费怎么这么高", intent="tiered_tariff",
+                                    slots=verified(HIGH_USAGE))
+    assert "明显高于平时" in said and METER_TEST_APPLY in payloads(dispatcher)
+
+
+async def test_tariff_high_bill_answer_in_a_locked_conversation_has_no_verify_button(backend_failing):
+    from actions.high_bill import ActionExplainHighBill
+    said, _, dispatcher = await run(ActionExplainHighBill(), "为什么这个月电费这么高", intent="tiered_tariff",
+                                    slots={"verify_failures": 3.0})
+    assert "暂时不能在线验证" in said and "95598" in said
+    assert "/verify_account" not in payloads(dispatcher)
+    _, _, dispatcher = await run(ActionExplainHighBill(), "为什么这个月电费这么高", intent="tiered_tariff")
+    assert "/verify_account" in payloads(dispatcher)

@@ -5,9 +5,12 @@ base's values rather than repeating them here.
 """
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 import pytest
+import yaml
 
 import actions.charging_pile as answers
 import actions.charging_pile_form as form
@@ -17,9 +20,11 @@ from actions.charging_pile_submit import ActionAskConfirmed, ActionAskPower, Act
 from bot.nlu.entity_extractor import extract
 from bot.text import normalize
 from knowledge import load_knowledge
+from knowledge.loader import DEFAULT_ROOT
 from tests.conftest import entity, make_tracker, texts
 
 OWNERSHIP, LEASE, CONSENT, DEFER = form.OWNERSHIP, form.LEASE, form.CONSENT, form.DEFER
+OWNER_CONSENT = form.OWNER_CONSENT
 POWER, ADDRESS, DISTRICT, NAME, PHONE, CONFIRMED = (
     form.POWER, form.ADDRESS, form.DISTRICT, form.NAME, form.PHONE, form.CONFIRMED)
 PHONE_NO = "13812345678"
@@ -46,6 +51,26 @@ async def ask_bot(dispatcher, text: str, intent: str = "charging_pile", entities
 
 def titles(dispatcher) -> List[str]:
     return [b["title"] for m in dispatcher.messages for b in m.get("buttons") or []]
+
+
+@pytest.fixture
+def consent_switch(tmp_path: Path, monkeypatch):
+    """A copy of the real knowledge base with charging_pile.application.consent_may_follow set
+    to the given value, installed as the process's knowledge: the code under test is unchanged."""
+
+    def install(value: bool) -> None:
+        root = tmp_path / f"kb-{value}"
+        root.mkdir()
+        for name in ("regions.yml", "vocabulary.yml"):
+            shutil.copy(DEFAULT_ROOT / name, root / name)
+        shutil.copytree(DEFAULT_ROOT / "regions", root / "regions")
+        path = root / "regions" / "shenzhen" / "charging_pile.yml"
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document["application"]["consent_may_follow"]["value"] = value
+        path.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        monkeypatch.setattr("knowledge.loader._cache", load_knowledge(root))
+
+    return install
 
 
 # ---- answers ------------------------------------------------------------------------------
@@ -98,14 +123,43 @@ async def test_steps_answer_gives_time_limits_and_total(dispatcher):
     assert f"{steps[1]['name']}（{steps[1]['time_limit_working_days']}个工作日内）" in said
 
 
-async def test_price_answer_gives_shared_meter_and_time_of_use_prices_with_the_rule(dispatcher):
+async def test_price_answer_gives_the_shared_meter_price_and_names_time_of_use_without_prices(dispatcher):
     await ask_bot(dispatcher, "充电桩峰谷电价怎么算")
     said = texts(dispatcher)
     key = kb("charging_pile.price.tariff_key")
-    assert str(kb(f"tariff.prices.{key}.excluding_funds")) in said
-    tou = kb("tariff.prices.time_of_use.tier1_excluding_funds")
-    assert all(str(tou[band]) in said for band in ("peak", "flat", "valley"))
+    assert f"{kb(f'tariff.prices.{key}.excluding_funds')}元/度" in said
     assert "1668号" in said and kb("tariff.publication.disclaimer") in said
+    # Knowledge has no time-of-use table for the 合表 price: the option is named, where the
+    # table is published is given, and the residential tier-1 time-of-use prices are not quoted.
+    assert "峰谷分时电价" in said and "可以向供电局申请执行" in said
+    for item in kb("tariff.publication.where_to_check"):
+        assert item in said
+    tou = kb("tariff.prices.time_of_use.tier1_excluding_funds")
+    assert not [band for band in ("peak", "flat", "valley") if str(tou[band]) in said]
+
+
+@pytest.mark.parametrize("text, with_entity", [("广州的小区能装充电桩吗", True), ("北京充电桩报装要什么材料", False)])
+async def test_another_city_is_told_the_answer_is_the_regions(dispatcher, text, with_entity):
+    city = text[:2]
+    entities = nlu_entities(text) + ([entity("city", city)] if with_entity else [])
+    await ask_bot(dispatcher, text, entities=entities)
+    said = texts(dispatcher)
+    region = load_knowledge().region().name
+    assert f"只有{region}的充电桩报装资料" in said and f"{city}不一定相同" in said
+    assert kb("service.hotlines.power_service")["number"] in said
+    assert kb("charging_pile.eligibility.fixed_parking_space") in said or kb("charging_pile.documents.required")[0] in said
+
+
+async def test_no_city_no_region_line(dispatcher):
+    await ask_bot(dispatcher, "充电桩报装要什么材料")
+    assert "充电桩报装资料" not in texts(dispatcher)
+
+
+async def test_applying_from_another_city_is_told_only_the_region_is_accepted(dispatcher):
+    events = await ask_bot(dispatcher, "我在广州，我要申请充电桩", entities=[entity("aspect", "apply"), entity("city", "广州")])
+    region = load_knowledge().region().name
+    assert slot_events(events) == {"charging_pile_apply": True}
+    assert f"只受理{region}的车位" in texts(dispatcher)
 
 
 @pytest.mark.parametrize("text, path", [
@@ -181,7 +235,24 @@ async def test_owned_space_skips_the_lease_question(domain, dispatcher):
 async def test_leased_space_with_long_enough_lease_in_one_answer(domain, dispatcher):
     result = await answer(domain, dispatcher, "租的，租期三年", OWNERSHIP)
     assert result[OWNERSHIP] == "leased" and result[LEASE] == 3.0
-    assert result["requested_slot"] == CONSENT
+    assert kb("charging_pile.eligibility.tenant_needs_owner_consent")
+    assert result["requested_slot"] == OWNER_CONSENT  # the space owner's consent is asked next
+
+
+async def test_leased_space_owner_consent_in_hand_goes_on_to_the_property(domain, dispatcher):
+    result = await answer(domain, dispatcher, "已拿到", OWNER_CONSENT, {OWNERSHIP: "leased", LEASE: 2.0})
+    assert result[OWNER_CONSENT] == "in_hand" and result["requested_slot"] == CONSENT
+
+
+async def test_leased_space_owner_refusal_ends_the_form_before_the_property(domain, dispatcher):
+    assert answers.consent_may_follow() is kb("charging_pile.application.consent_may_follow") is False
+    result = await answer(domain, dispatcher, "房东不同意", OWNER_CONSENT, {OWNERSHIP: "leased", LEASE: 2.0})
+    assert result[OWNER_CONSENT] == "missing" and result["requested_slot"] is None
+
+
+async def test_unclear_owner_consent_is_asked_again(domain, dispatcher):
+    result = await answer(domain, dispatcher, "这个嘛", OWNER_CONSENT, {OWNERSHIP: "leased", LEASE: 2.0})
+    assert result[OWNER_CONSENT] is None and result["requested_slot"] == OWNER_CONSENT
 
 
 @pytest.mark.parametrize("text, years", [("两年", 2.0), ("18个月", 1.5), ("一年半", 1.5), ("5", 5.0), ("1年", 1.0)])
@@ -224,8 +295,8 @@ async def test_consent_in_hand(domain, dispatcher):
     assert result[CONSENT] == "in_hand" and result["requested_slot"] == POWER
 
 
-async def test_missing_consent_ends_the_form_when_it_may_not_follow(domain, dispatcher):
-    assert not answers.consent_may_follow()  # what knowledge says today
+async def test_missing_consent_ends_the_form_when_it_may_not_follow(domain, dispatcher, consent_switch):
+    consent_switch(False)
     result = await answer(domain, dispatcher, "还没有", CONSENT, {OWNERSHIP: "owned"}, intent="deny")
     assert result[CONSENT] == "missing" and result["requested_slot"] is None
 
@@ -235,14 +306,47 @@ async def test_consent_question_with_a_refusal_counts_as_missing(domain, dispatc
     assert result[CONSENT] == "missing"
 
 
-async def test_missing_consent_may_follow_asks_whether_to_apply_now(domain, dispatcher, monkeypatch):
-    monkeypatch.setattr(form, "consent_may_follow", lambda *a: True)
+async def test_missing_consent_may_follow_asks_whether_to_apply_now(domain, dispatcher, consent_switch):
+    consent_switch(True)
     result = await answer(domain, dispatcher, "物业还没同意", CONSENT, {OWNERSHIP: "owned"})
     assert result["requested_slot"] == DEFER
     go_on = await answer(domain, dispatcher, "/affirm", DEFER, {OWNERSHIP: "owned", CONSENT: "missing"}, intent="affirm")
     assert go_on[DEFER] is True and go_on["requested_slot"] == POWER
     stop = await answer(domain, dispatcher, "/deny", DEFER, {OWNERSHIP: "owned", CONSENT: "missing"}, intent="deny")
     assert stop[DEFER] is False and stop["requested_slot"] is None
+
+
+async def next_question(domain, dispatcher, slots: Dict[str, Any]) -> Optional[str]:
+    """The slot the form asks next (when the list equals the domain's, Rasa picks it itself and
+    the validator sets no requested_slot, so the test asks required_slots directly)."""
+    validator = ValidateChargingPileForm()
+    tracker = make_tracker(slots=slots, active_loop="charging_pile_form")
+    required = await validator.required_slots(validator.domain_slots(domain), dispatcher, tracker, domain)
+    return next((slot for slot in required if slots.get(slot) is None), None)
+
+
+@pytest.mark.parametrize("may_follow, expected", [(True, CONSENT), (False, None)])
+async def test_missing_owner_consent_follows_the_switch(domain, dispatcher, consent_switch, may_follow, expected):
+    consent_switch(may_follow)
+    result = await answer(domain, dispatcher, "还没有", OWNER_CONSENT, {OWNERSHIP: "leased", LEASE: 2.0}, intent="deny")
+    assert result[OWNER_CONSENT] == "missing"
+    slots = {OWNERSHIP: "leased", LEASE: 2.0, OWNER_CONSENT: "missing"}
+    assert await next_question(domain, dispatcher, slots) == expected
+    if may_follow:  # the property is still asked; then the deferral question covers both
+        both = await answer(domain, dispatcher, "已拿到", CONSENT, slots)
+        assert both[CONSENT] == "in_hand"
+        assert await next_question(domain, dispatcher, dict(slots, **{CONSENT: "in_hand"})) == DEFER
+
+
+async def test_deferral_question_names_the_missing_documents(dispatcher, consent_switch):
+    from actions.charging_pile_submit import ActionAskDeferConsent
+
+    consent_switch(True)
+    slots = {OWNERSHIP: "leased", LEASE: 2.0, OWNER_CONSENT: "missing", CONSENT: "missing"}
+    await ActionAskDeferConsent().run(dispatcher, make_tracker(slots=slots), {})
+    said = texts(dispatcher)
+    assert "车位产权人同意书和物业同意书可以先申请、后补交" in said
+    assert kb("charging_pile.faq.rented_space") in said and kb("charging_pile.faq.property_refuses")[0] in said
 
 
 async def test_power_in_range(domain, dispatcher):
@@ -310,11 +414,12 @@ async def test_question_or_cancel_is_not_taken_as_an_answer(domain, dispatcher):
 
 
 async def test_confirmation_summary_masks_the_phone(dispatcher):
-    slots = {OWNERSHIP: "leased", LEASE: 2.0, CONSENT: "in_hand", POWER: 7.0, ADDRESS: "南山区海滨花园B2-018",
-             DISTRICT: "南山区", NAME: "张伟", PHONE: PHONE_NO}
+    slots = {OWNERSHIP: "leased", LEASE: 2.0, OWNER_CONSENT: "in_hand", CONSENT: "in_hand", POWER: 7.0,
+             ADDRESS: "南山区海滨花园B2-018", DISTRICT: "南山区", NAME: "张伟", PHONE: PHONE_NO}
     await ActionAskConfirmed().run(dispatcher, make_tracker(slots=slots), {})
     said = texts(dispatcher)
     assert "138****5678" in said and PHONE_NO not in said and "租期2年" in said
+    assert "车位产权人同意书" in said  # a leased space shows the owner's consent too
     assert "确认提交" in titles(dispatcher)
 
 
@@ -381,16 +486,50 @@ async def test_request_id_depends_on_sender_and_answers():
     assert one["request_id"] != order_payload(make_tracker(slots=changed, sender_id="a"))["request_id"]
 
 
-async def test_leased_space_with_consent_to_follow_is_recorded(backend, dispatcher):
-    slots = dict(COMPLETE, **{OWNERSHIP: "leased", LEASE: 2.0, CONSENT: "missing", DEFER: True})
-    await submit(dispatcher, slots)
-    order_no = dict(next(m["custom"]["card"] for m in dispatcher.messages if m.get("custom"))["fields"])["受理编号"]
+async def stored_details(dispatcher) -> Dict[str, Any]:
     from actions import backend_client
+
+    order_no = dict(next(m["custom"]["card"] for m in dispatcher.messages if m.get("custom"))["fields"])["受理编号"]
     stored = await backend_client.get(f"/api/v1/work-orders/{order_no}", phone=PHONE_NO)
     assert stored.data["type"] == "charging_pile"
-    assert stored.data["details"] == {"parking_space": "leased", "lease_years": 2.0,
-                                      "property_consent": "to_follow", "power_kw": 7.0}
-    assert "物业同意书请尽快补交" in texts(dispatcher)
+    return stored.data["details"]
+
+
+async def test_leased_space_records_the_owner_consent_in_the_order(backend, dispatcher):
+    slots = dict(COMPLETE, **{OWNERSHIP: "leased", LEASE: 2.0, OWNER_CONSENT: "in_hand"})
+    await submit(dispatcher, slots)
+    assert await stored_details(dispatcher) == {"parking_space": "leased", "lease_years": 2.0,
+                                                "owner_consent": "in_hand", "property_consent": "in_hand",
+                                                "power_kw": 7.0}
+    assert "补交" not in texts(dispatcher)
+
+
+async def test_owned_space_order_has_no_owner_consent(backend, dispatcher):
+    await submit(dispatcher, COMPLETE)
+    assert "owner_consent" not in await stored_details(dispatcher)
+
+
+async def test_leased_space_with_consents_to_follow_is_recorded(backend, dispatcher, consent_switch):
+    consent_switch(True)
+    slots = dict(COMPLETE, **{OWNERSHIP: "leased", LEASE: 2.0, OWNER_CONSENT: "missing", CONSENT: "missing",
+                              DEFER: True})
+    await submit(dispatcher, slots)
+    assert await stored_details(dispatcher) == {"parking_space": "leased", "lease_years": 2.0,
+                                                "owner_consent": "to_follow", "property_consent": "to_follow",
+                                                "power_kw": 7.0}
+    assert "车位产权人同意书和物业同意书请尽快补交" in texts(dispatcher)
+
+
+async def test_missing_owner_consent_saves_nothing_and_guides(backend_failing, dispatcher, consent_switch):
+    consent_switch(False)
+    slots = {OWNERSHIP: "leased", LEASE: 2.0, OWNER_CONSENT: "missing", "charging_pile_apply": True}
+    events = await submit(dispatcher, slots)
+    assert backend_failing.calls == []
+    said = texts(dispatcher)
+    assert "车位产权人同意书是报装必需的材料，目前不能后补" in said and "没有保存" in said
+    assert kb("charging_pile.faq.rented_space") in said
+    assert kb("charging_pile.faq.property_refuses")[0] not in said  # the property was never asked
+    assert slot_events(events)[OWNER_CONSENT] is None
 
 
 async def test_missing_consent_saves_nothing_and_guides(backend_failing, dispatcher):

@@ -473,3 +473,25 @@ async def test_request_id_depends_on_sender_and_content():
     other = make_tracker("", slots=filled_slots(connection_capacity_kw=100.0))
     assert request_id_for(tracker, payload) != request_id_for(other, order_payload(other))
     assert cf.REQUIRED[-1] == "connection_confirmed"
+
+
+@pytest.mark.parametrize(
+    "customer_type, capacity, dual, expected",
+    [
+        ("residential", None, False, "residential"),
+        ("business", None, False, "low_voltage_business"),
+        (None, None, False, None),
+        (None, 80, False, None),  # a figure alone does not say residential or business
+        ("factory", 80, False, "low_voltage_business"),
+        ("business", 200, False, "low_voltage_business"),  # the threshold itself is still low voltage
+        ("business", 201, False, "high_voltage_single"),
+        ("residential", 300, False, "high_voltage_single"),  # capacity decides the voltage level
+        ("business", 800, True, "high_voltage_dual"),
+    ],
+)
+def test_category_decided_by_type_capacity_and_the_regions_threshold(customer_type, capacity, dual, expected):
+    from actions.connection import decide_category
+
+    facts = ConnectionFacts(region())
+    assert facts.threshold_kva == 200  # knowledge/regions/shenzhen/connection.yml
+    assert decide_category(facts, customer_type, capacity, dual) == expected

@@ -1,11 +1,16 @@
-"""Hazard detection (actions.hazards.detect_hazard) and the safety advice given first."""
+"""Hazard detection (actions.hazards.detect_hazard over knowledge.hazards.match_hazards, the one
+detector the NLU's entity extractor shares) and the safety advice given first."""
 from __future__ import annotations
 
 import pytest
+from rasa_sdk.executor import CollectingDispatcher
 
-from actions.hazards import _CUES, detect_hazard, hazard_label, power_hotline, safety_instructions, safety_text
+from actions.fault_triage import HAZARD_SLOT, TRIAGE_SLOT, ActionTriageFault
+from actions.hazards import detect_hazard, hazard_label, power_hotline, safety_instructions, safety_text
 from bot.text import normalize
 from knowledge import load_knowledge
+from knowledge.hazards import _CUES, _NEAR_CUES, match_hazards
+from tests.conftest import make_tracker, texts
 
 KINDS = load_knowledge().region().value("outage.hazards.kinds")
 ORDER = [entry["kind"] for entry in KINDS]
@@ -60,6 +65,15 @@ def test_hazards_in_many_wordings(text, kind):
         "网线断了",
         "打火机没气了",
         "停电倒是没事，就是热",
+        # negated or hypothetical, by keyword and by thing + state
+        "电箱没冒烟，就是没电",
+        "没有着火，就是整栋楼没电",
+        "不是有人触电，是我家跳闸了",
+        "还好没有人触电",
+        "电线没断，就是没电",
+        "电线杆没倒，是灯不亮",
+        "电表没烧，就是不走字",
+        "用打火机点蜡烛",
         "",
     ],
 )
@@ -83,7 +97,45 @@ def test_every_knowledge_keyword_is_recognised_as_its_kind_or_a_more_urgent_one(
 
 
 def test_cue_kinds_exist_in_the_knowledge_base():
-    assert {kind for kind, _ in _CUES} <= set(ORDER)
+    assert {cue[0] for cue in _CUES + _NEAR_CUES} <= set(ORDER)
+
+
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("电箱刚才没冒烟，现在冒烟了", "smoke"),  # the second mention is not negated
+        ("电线没断但是掉下来了", "fallen_line"),
+        ("电线掉了，没断", "fallen_line"),
+        ("没有人触电，就是电线掉下来了", "fallen_line"),
+        ("打火机旁边的插座在打火", "sparking"),
+        ("不小心触电了", "electric_shock"),
+        ("机房着火了", "fire"),
+    ],
+)
+def test_a_negation_drops_only_what_it_negates(text, kind):
+    assert detect(text) == kind
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["楼下那根电线断了掉在地上", "电箱没冒烟，就是没电", "打火机没气了", "有电线挂在树上，冒着火星",
+     "电表箱着火了", "会不会触电", "电线杆倒了，电线也断了"],
+)
+def test_actions_and_the_nlu_use_one_detector(text):
+    normalised = normalize(text)
+    found = match_hazards(normalised)
+    assert detect_hazard(normalised) == (found[0].kind if found else None)
+
+
+def test_matches_point_at_the_words_in_the_text():
+    text = normalize("我们楼下那根电线断了")
+    [found] = match_hazards(text)
+    assert found.kind == "fallen_line" and found.label == hazard_label("fallen_line")
+    assert text[found.start:found.end] == found.keywords[0] and found.keywords[0].startswith("电线断")
+    # a negated mention earlier in the text is not the one pointed at
+    text = normalize("刚才没冒烟，现在冒烟了")
+    [found] = match_hazards(text)
+    assert found.start == text.rindex("冒烟")
 
 
 def test_detection_is_pure_and_copes_with_long_text():
@@ -105,3 +157,37 @@ def test_safety_text_gives_every_instruction_with_the_relevant_ones_first():
 def test_hotline_comes_from_the_knowledge_base():
     numbers = load_knowledge().region().value("outage.hazards.safety.emergency_numbers")
     assert power_hotline() == numbers["power"]
+
+
+# -- triage driven by the NLU's entities ---------------------------------------------------------------
+def extracted(text: str):
+    """The entities the rule extractor gives (what the tracker carries to the actions)."""
+    from bot.nlu.entity_extractor import extract
+
+    return [{"entity": name, "start": start, "end": end, "value": value}
+            for name, start, end, value in extract(normalize(text))]
+
+
+@pytest.mark.parametrize(
+    "text, intent, kind",
+    [
+        ("电箱没冒烟，就是没电", "fault_repair", None),
+        ("电箱没冒烟，就是没电", "outage_lookup", None),
+        ("打火机没气了，家里也没电", "fault_repair", None),
+        ("还好没有人触电，电线也没断", "fault_repair", None),
+        ("楼下那根电线断了掉在地上", "outage_lookup", "fallen_line"),
+        ("没有人触电，就是电线掉下来了", "fault_repair", "fallen_line"),
+        ("电表箱着火了", "fault_repair", "fire"),
+    ],
+)
+async def test_triage_follows_the_extractors_entities(text, intent, kind):
+    entities = extracted(text)
+    assert [e["value"] for e in entities if e["entity"] == "hazard"][:1] == ([kind] if kind else [])
+    dispatcher = CollectingDispatcher()
+    events = await ActionTriageFault().run(dispatcher, make_tracker(text, intent=intent, entities=entities), {})
+    slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    assert slots[HAZARD_SLOT] == kind
+    if kind:
+        assert slots[TRIAGE_SLOT] == "hazard" and texts(dispatcher).startswith(safety_text(kind))
+    else:
+        assert slots[TRIAGE_SLOT] != "hazard" and "【安全提示】" not in texts(dispatcher)

@@ -33,13 +33,34 @@ async def test_fast_meter_general_answer(backend_failing):
     summer = value("tariff.tiers.summer")
     assert "常见原因" in said and f"第一档上限{summer[0]}度" in said and "看电表是否还在走" in said
     assert APPLY in payloads(dispatcher)
-    assert slot_events(events)["service_request"] is None
+    slots = slot_events(events)
+    assert slots["service_request"] is None
+    # Whether this household's meter runs fast is an account question: offer to verify, keep it.
+    assert "/verify_account" in payloads(dispatcher) and "户号和登记手机号的后四位" in said
+    assert slots["after_verification"] == "action_meter_check" and slots["pending_request"] == "action_meter_check:fast"
     assert backend_failing.calls == []
 
 
+async def test_fast_meter_in_a_locked_conversation_has_no_verify_button(backend_failing):
+    said, _, dispatcher = await check("我家电表走得太快了", verify_failures=3.0)
+    assert "常见原因" in said and "暂时不能在线验证" in said and "/verify_account" not in payloads(dispatcher)
+
+
+async def test_verifying_answers_the_kept_fast_meter_question(backend):
+    from actions.verification import ActionVerifyAccount
+    said, events, dispatcher = await run(ActionVerifyAccount(), "5678", intent="inform", slots={
+        "account_no": HIGH_USAGE, "phone_last4": "5678", "after_verification": "action_meter_check",
+        "pending_request": "action_meter_check:fast"})
+    assert "身份验证成功" in said and "2026年10月用电771度" in said and "去年同期" in said
+    assert "明显高于平时水平" in said and APPLY in payloads(dispatcher)
+    assert slot_events(events)["pending_request"] is None
+
+
 async def test_fast_meter_compares_the_verified_customers_months(backend):
-    said, _, _ = await check("我家电表走得太快了", HIGH_USAGE)
+    said, _, dispatcher = await check("我家电表走得太快了", HIGH_USAGE)
     assert "03******05" in said and "2026年10月用电771度" in said and "明显高于平时水平" in said
+    assert "去年同期218度" in said  # the same judgement as the bill answers: same month last year
+    assert "/verify_account" not in payloads(dispatcher)
     said, _, _ = await check("我家电表走得太快了", HOLDER)
     assert "2026年10月用电324度" in said and "与平时水平相近" in said
 

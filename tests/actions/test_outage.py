@@ -14,7 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import backend_client
 from actions.outage import AWAITING_SLOT, PLACE_SLOTS, ActionOutageLookup
-from actions.outage_places import day_text, restoration_hours, span_text, time_text
+from actions.outage_places import address_in, day_text, restoration_hours, span_text, time_text
 from actions.replies import hotline, region
 from backend import seed
 from backend.context import SESSIONS
@@ -369,3 +369,68 @@ async def test_back_end_trouble_gets_a_polite_answer_with_the_hotline(backend_tr
         assert leak not in said
     # the place is kept, so "再查一下" works once the back end is back
     assert chat.slots["outage_account_no"] == FAULT_ACCOUNT
+
+
+# -- free address text in a first question ------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text, address",
+    [
+        ("科苑路18号停电了吗", "科苑路18号"),
+        ("请问深南大道6008号停电吗", "深南大道6008号"),
+        ("明天景田花园停电吗", "景田花园"),
+        ("我家在海滨公寓，现在停电了", "海滨公寓"),
+        ("那丽水小区呢", "丽水小区"),
+        ("我们小区停电了", None),
+        ("整个小区都停电了", None),
+        ("隔壁小区有电，我家没电", None),
+        ("换个小区查一下", None),
+        ("线路停电了吗", None),
+        ("3月5号停电吗", None),
+        ("我家停电了", None),
+    ],
+)
+def test_address_like_text(text, address):
+    assert address_in(normalize(text)) == address
+
+
+async def test_an_address_in_the_first_question_is_looked_up(backend, monkeypatch):
+    asked: List[Dict[str, Any]] = []
+    real_get = backend_client.get
+
+    async def recording_get(path, **params):
+        asked.append(params)
+        return await real_get(path, **params)
+
+    monkeypatch.setattr(backend_client, "get", recording_get)
+    chat = Conversation()
+    said = await chat.say("科苑路18号停电了吗")
+    assert asked[-1]["address"] == "科苑路18号"
+    # the back end cannot place a road alone: the customer is asked for the district, not for
+    # "户号或区和街道" all over again, and sees which address was read
+    assert "“科苑路18号”" in said and "没能认出" in said and "户号" not in said
+    assert chat.slots[AWAITING_SLOT] == "place"
+    said = await chat.say("南山区粤海街道", intent="inform")
+    assert asked[-1]["district"] == "南山区" and "故障停电" in said
+
+
+async def test_an_estate_and_a_date_in_the_first_question(monkeypatch):
+    asked: List[Dict[str, Any]] = []
+
+    async def recording_get(path, **params):
+        asked.append(params)
+        return backend_client.BackendResult(True, 200, {"outages": [], "query": {"matched": True}})
+
+    monkeypatch.setattr(backend_client, "get", recording_get)
+    chat = Conversation()
+    said = await chat.say("明天景田花园停电吗")
+    assert asked == [{"account_no": None, "district": None, "street": None, "address": "景田花园",
+                      "date_from": (TODAY + timedelta(days=1)).isoformat(),
+                      "date_to": (TODAY + timedelta(days=1)).isoformat(), "kind": None}]
+    assert said.startswith("景田花园") and "暂未查到" in said
+
+
+async def test_pointing_at_a_place_is_not_an_address(backend_failing):
+    chat = Conversation()
+    said = await chat.say("我们小区停电了")
+    assert "户号" in said and chat.slots[AWAITING_SLOT] == "place"
+    assert backend_failing.calls == []

@@ -77,6 +77,8 @@ async def test_reconnection_commitment_from_knowledge(backend_failing):
     hours = value("outage.arrears_disconnection.restore_within_hours")
     assert f"确认到账后{hours}小时内恢复供电" in said and "依据" in said
     assert "outage.arrears_disconnection" not in said  # no internal knowledge paths
+    # The steps' time limit is rendered from the same single fact, never a placeholder or another number.
+    assert f"超过{hours}小时仍未复电" in said and "{" not in said
     assert backend_failing.calls == []
 
 
@@ -104,6 +106,9 @@ def test_request_and_reason_detection():
     assert detect("购电卡丢了") == "prepaid"
     assert detect("忘了户号") == "no_account_no"
     assert detect("交了钱还显示欠费") == "status"
+    assert detect("卡表还剩多少钱") == "prepaid_balance" and detect("电卡余额不足了") == "prepaid_balance"
+    assert detect("插卡电表怎么充值") == "prepaid" and detect("银行扣款失败，余额不足") == "failed_deduction"
+    assert detect("交了多久来电") == "reconnection"
     assert detect("交电费", [entity("aspect", "withholding")]) == "withholding"
     assert detect("交电费") is None
     assert refund_reason("缴错户号了") == "wrong_account" and refund_reason("扣了两次") == "duplicate"
@@ -256,3 +261,56 @@ async def test_verifying_answers_the_kept_payment_question(backend):
         "pending_request": "action_payment:status"})
     assert "身份验证成功" in said and "03******02" in said and "299.88元" in said
     assert slot_events(events)["pending_request"] is None
+
+
+# -- account-specific questions before verification: general answer, offer, kept question --------
+@pytest.mark.parametrize("text, asked", [
+    ("卡表还剩多少钱", "prepaid_balance"),
+    ("交了多久来电", "reconnection"),
+    ("欠费停电了，交了钱多久来电", "reconnection"),
+])
+async def test_account_specific_question_offers_verification_and_is_kept(backend_failing, text, asked):
+    said, events, dispatcher = await pay(text)
+    slots = slot_events(events)
+    assert "/verify_account" in payloads(dispatcher) and "户号和登记手机号的后四位" in said
+    assert slots["after_verification"] == "action_payment" and slots["pending_request"] == f"action_payment:{asked}"
+    assert slots["service_request"] is None
+    assert backend_failing.calls == []  # nothing about an account before verification
+
+
+async def test_general_prepaid_question_needs_no_verification(backend_failing):
+    said, events, dispatcher = await pay("插卡电表怎么充值")
+    assert "/verify_account" not in payloads(dispatcher) and "after_verification" not in slot_events(events)
+
+
+async def test_locked_conversation_gets_no_verify_button_for_a_balance_question(backend_failing):
+    said, _, dispatcher = await pay("卡表还剩多少钱", verify_failures=3.0)
+    assert "暂时不能在线验证" in said and "/verify_account" not in payloads(dispatcher)
+    for tip in value("account_services.payment.prepaid_meter"):
+        assert tip in said  # the general answer is still given
+
+
+async def test_verifying_answers_the_kept_balance_question(backend):
+    from actions.verification import ActionVerifyAccount
+    said, events, _ = await run(ActionVerifyAccount(), "3456", intent="inform", slots={
+        "account_no": PREPAID, "phone_last4": "3456", "after_verification": "action_payment",
+        "pending_request": "action_payment:prepaid_balance"})
+    assert "身份验证成功" in said and "03******03" in said
+    assert "您是预付费（卡表）用户，当前余额 18.60元" in said and "大约还够用" in said
+    assert slot_events(events)["pending_request"] is None
+
+
+async def test_verifying_answers_the_kept_reconnection_question(backend):
+    from actions.verification import ActionVerifyAccount
+    said, events, _ = await run(ActionVerifyAccount(), "2345", intent="inform", slots={
+        "account_no": ARREARS, "phone_last4": "2345", "after_verification": "action_payment",
+        "pending_request": "action_payment:reconnection"})
+    hours = value("outage.arrears_disconnection.restore_within_hours")
+    assert "身份验证成功" in said and "还有 299.88元 逾期电费未结清" in said
+    assert f"确认到账后{hours}小时内恢复供电" in said
+    assert slot_events(events)["pending_request"] is None
+
+
+async def test_balance_question_from_a_post_paid_account(backend):
+    said, _, _ = await pay("卡表还剩多少钱", HOLDER)
+    assert "不是预付费（卡表）用户" in said and "账户预存余额" in said

@@ -137,6 +137,14 @@ async def test_description_validation(domain):
     assert short["repair_description"] is None and "描述" in short["_said"]
 
 
+async def test_the_district_question_names_the_region_from_knowledge(domain, dispatcher):
+    from actions.repair import ActionAskRepairDistrict
+
+    await ActionAskRepairDistrict().run(dispatcher, make_tracker("科苑路18号", intent="inform"), domain)
+    assert texts(dispatcher) == f"这个地址在{region().name}哪个区？"
+    assert ValidateRepairForm().explain("repair_district").startswith(f"{region().name}的区有：")
+
+
 async def test_district_answer_and_an_unknown_one(domain):
     assert (await validate("南山", "repair_district", domain))["repair_district"] == "南山区"
     found = await validate("火星区", "repair_district", domain)

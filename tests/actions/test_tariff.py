@@ -121,6 +121,31 @@ async def test_another_city_gets_an_honest_answer(dispatcher):
     assert "0–260度" in said  # then the Shenzhen rule, labelled as Shenzhen's
 
 
+@pytest.mark.parametrize("city, grid, not_grid", [("广州", "csg", "state_grid"), ("北京", "state_grid", "csg")])
+async def test_another_city_gets_the_national_rule_and_where_to_check_locally(dispatcher, city, grid, not_grid):
+    text = f"{city}的阶梯电价怎么算"
+    await ask(dispatcher, text, entities=nlu_entities(text) + [entity("city", city)])
+    said = texts(dispatcher)
+    assert f"{city}不一定相同" in said
+    assert kb("tariff.other_regions.general_rule") in said
+    coverage = kb("tariff.other_regions.tier_coverage")
+    assert f"约{coverage['tier1_percent']}%" in said and f"约{coverage['tier2_percent']}%" in said
+    for item in kb(f"tariff.other_regions.where_to_check.{grid}"):
+        assert item in said
+    # The other grid's channels are not offered for that city (the Shenzhen table that follows
+    # keeps its own "where to check", labelled as Shenzhen's).
+    about_city = dispatcher.messages[0]["text"]
+    own = set(kb(f"tariff.other_regions.where_to_check.{grid}"))
+    assert not [item for item in kb(f"tariff.other_regions.where_to_check.{not_grid}")
+                if item not in own and item in about_city]
+
+
+async def test_a_city_named_only_in_the_text_is_recognised(dispatcher):
+    await ask(dispatcher, "北京电费怎么收的")  # no `city` entity: the region index finds it
+    said = texts(dispatcher)
+    assert "北京不一定相同" in said and kb("tariff.other_regions.where_to_check.state_grid")[0] in said
+
+
 async def test_business_use_is_not_the_residential_table(dispatcher):
     await ask(dispatcher, "商铺用电一度多少钱")
     said = texts(dispatcher)

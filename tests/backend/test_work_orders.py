@@ -296,3 +296,23 @@ async def test_handoff_needs_no_contact_details(client):
 async def test_other_types_need_contact_details(client):
     body = {"type": "complaint", "request_id": "ts-1", "details": {"description": "服务态度差"}}
     assert (await error_of(await client.post(URL, json=body), 400))["code"] == "MISSING_FIELD"
+
+
+@pytest.mark.parametrize("kind, label", [("rename", "更名"), ("close", "销户"), ("transfer", "过户")])
+async def test_account_transfer_order_is_named_by_its_kind(client, kind, label):
+    order = await create(client, type="account_transfer", request_id=f"gh-{kind}",
+                         details={"kind": kind, "kind_label": label})
+    assert order["order_no"].startswith("GH") and order["type_name"] == label
+    listed = await (await client.get(URL, params={"phone": "13800001234"})).json()
+    assert next(o for o in listed["orders"] if o["order_no"] == order["order_no"])["type_name"] == label
+    # Without the phone the details are hidden, but the kind name still shows.
+    anonymous = await (await client.get(f"{URL}/{order['order_no']}")).json()
+    assert anonymous["details"] == {} and anonymous["type_name"] == label
+
+
+async def test_account_transfer_order_without_a_kind_gets_the_generic_name(client):
+    order = await create(client, type="account_transfer", request_id="gh-none", details={"reason": "房屋买卖"})
+    assert order["type_name"] == "过户/更名/销户"
+    long_label = await create(client, type="account_transfer", request_id="gh-long",
+                              details={"kind_label": "这不是业务名称而是一段很长的说明文字"})
+    assert long_label["type_name"] == "过户/更名/销户"

@@ -1,14 +1,19 @@
 """The 95598 hotline text channel: speech-ready replies, keypad fallback, transfer signal."""
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
+import socket
+import uuid
 
 import aiohttp
 import pytest
+from rasa.core.channels.channel import register
+from sanic import Sanic
 
 from connectors.hotline import HotlineInput
-from tests.connectors.fakes import BotTurn, FakeAgent, handoff_card, say
+from tests.connectors.fakes import BotTurn, FakeAgent, RunningApp, handoff_card, say
 
 URL = "/webhooks/hotline/webhook"
 EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF]")
@@ -193,3 +198,92 @@ async def test_long_replies_stay_within_300_characters(mounted, store):
     base = await mounted([HotlineInput(store=store)], agent)
     _, reply = await call(base, {"call_id": "c14", "text": "电价"})
     assert len(reply["speak"]) <= 300 and reply["speak"].endswith("请说一或二。")
+
+
+# --- who may call without HOTLINE_TOKEN -------------------------------------------------------
+
+def non_loopback_address():
+    """This machine's address on its outward interface (no packet is sent), or None."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # TEST-NET-1: only selects the outgoing interface
+            address = probe.getsockname()[0]
+        except OSError:
+            return None
+    return None if ipaddress.ip_address(address).is_loopback else address
+
+
+async def serve_on(host, channels, agent):
+    """Like fakes.serve, but listening on `host`, so the peer address is not loopback."""
+    Sanic.test_mode = True
+    app = Sanic(f"hotline_test_{uuid.uuid4().hex}", configure_logging=False)
+    app.ctx.agent = agent
+    register(channels, app, route="/webhooks/")
+    sock = socket.socket()
+    sock.bind((host, 0))
+    sock.listen(16)
+    server = await app.create_server(sock=sock, return_asyncio_server=True, access_log=False)
+    await server.startup()
+    return RunningApp(server, f"http://{host}:{sock.getsockname()[1]}")
+
+
+@pytest.fixture
+def embedded(monkeypatch):
+    monkeypatch.delenv("ASSISTANT_PROFILE", raising=False)
+    monkeypatch.setenv("HOTLINE_TOKEN", "")
+
+
+async def test_without_a_token_a_local_caller_is_served(mounted, embedded):
+    agent = FakeAgent(bot)
+    base = await mounted([HotlineInput.from_credentials({})], agent)
+    status, reply = await call(base, {"call_id": "c15", "text": "停电"})
+    assert status == 200 and reply["action"] == "collect"
+
+
+@pytest.mark.parametrize("header", [{"X-Forwarded-For": "203.0.113.7"}, {"X-Real-IP": "203.0.113.7"},
+                                    {"Forwarded": "for=203.0.113.7"}])
+async def test_without_a_token_a_forwarded_caller_is_refused(mounted, embedded, header):
+    """A proxy on this machine (our balancer, nginx) makes every caller look local."""
+    agent = FakeAgent(bot)
+    base = await mounted([HotlineInput.from_credentials({})], agent)
+    status, body = await call(base, {"call_id": "c16", "text": "停电"}, header)
+    assert status == 403 and body == {"error": "forbidden"}
+    assert agent.received == []
+
+
+async def test_without_a_token_a_caller_from_another_machine_is_refused(embedded):
+    host = non_loopback_address()
+    if host is None:
+        pytest.skip("no non-loopback IPv4 address on this machine")
+    agent = FakeAgent(bot)
+    app = await serve_on(host, [HotlineInput.from_credentials({})], agent)
+    try:
+        status, body = await call(app.url, {"call_id": "c17", "text": "停电"})
+    finally:
+        await app.close()
+    assert status == 403 and body == {"error": "forbidden"}
+    assert agent.received == []
+
+
+@pytest.mark.parametrize("credentials", [{}, {"token": ""}, {"token": "   "}])
+def test_the_production_profile_refuses_to_start_without_a_token(monkeypatch, credentials):
+    monkeypatch.setenv("ASSISTANT_PROFILE", "production")
+    monkeypatch.setenv("HOTLINE_TOKEN", "")
+    with pytest.raises(ValueError, match="HOTLINE_TOKEN"):
+        HotlineInput.from_credentials(credentials)
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer forged"}, {"Authorization": "gateway-secret"},
+                                     {"Authorization": "Bearer gateway-secret2"}, {"Authorization": "Basic gateway-secret"}])
+async def test_the_production_profile_refuses_missing_and_forged_tokens_even_from_loopback(
+        mounted, store, monkeypatch, headers):
+    monkeypatch.setenv("ASSISTANT_PROFILE", "production")
+    monkeypatch.setenv("HOTLINE_TOKEN", "gateway-secret")
+    monkeypatch.setattr("connectors.hotline.shared_store", lambda: store)  # the profile's Redis, here memory
+    agent = FakeAgent(bot)
+    base = await mounted([HotlineInput.from_credentials({"token": "gateway-secret"})], agent)
+    status, body = await call(base, {"call_id": "c18", "text": "停电"}, headers)
+    assert status == 403 and body == {"error": "forbidden"}
+    assert agent.received == []
+    status, _ = await call(base, {"call_id": "c18", "text": "停电"}, {"Authorization": "Bearer gateway-secret"})
+    assert status == 200 and agent.texts() == ["停电"]

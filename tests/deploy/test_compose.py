@@ -27,7 +27,7 @@ def environment(service: dict) -> dict:
 def test_the_production_profile_is_described():
     services = compose()["services"]
     assert set(services) == {"postgres", "redis", "migrate", "backend", "actions-1", "actions-2", "actions-balancer",
-                             "rasa-1", "rasa-2", "balancer"}
+                             "rasa-1", "rasa-2", "balancer", "notices"}
     for name in ("rasa-1", "rasa-2"):
         env, command = environment(services[name]), " ".join(services[name]["command"])
         assert "bot/endpoints.production.yml" in command and '--auth-token "$$RASA_API_TOKEN"' in command

@@ -9,7 +9,9 @@ import aiohttp
 import pytest
 
 from connectors.kiosk import STATIC_DIR, KioskInput
-from tests.kiosk.conftest import INJECTION, PAGE, RECEIPT_FIELDS, SENDER, WEBHOOK, post
+from connectors.kvstore import MemoryStore
+from tests.connectors.fakes import FakeAgent, serve
+from tests.kiosk.conftest import INJECTION, PAGE, RECEIPT_FIELDS, SENDER, WEBHOOK, bot, post
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -218,3 +220,28 @@ async def test_rest_cannot_read_or_continue_a_kiosk_conversation(kiosk):
                            path="/webhooks/rest/webhook")
     assert got == 403
     assert agent.received == []
+
+
+class BrokenStore(MemoryStore):
+    """The shared store (Redis in production) is down: every call fails."""
+
+    async def get(self, *args, **kwargs):
+        raise ConnectionError("store down")
+
+    async def set(self, *args, **kwargs):
+        raise ConnectionError("store down")
+
+
+async def test_a_failing_option_store_never_costs_the_customer_a_reply():
+    agent = FakeAgent(bot)
+    app = await serve([KioskInput(idle_seconds=30, store=BrokenStore())], agent)
+    try:
+        status, body, _ = await post(app.url, {"sender": SENDER, "payload": "/outage_lookup"})  # home topic
+        assert status == 200 and body["messages"][0]["buttons"]
+        status, body, _ = await post(app.url, {"sender": SENDER, "message": "你好"})
+        assert status == 200 and body["messages"] == [{"text": "收到：你好"}]
+        # A button we cannot check any more is refused politely, not with a 500.
+        status, body, _ = await post(app.url, {"sender": SENDER, "payload": "/inform_account"})
+        assert status == 400 and CJK.search(body["error"])
+    finally:
+        await app.close()

@@ -65,3 +65,37 @@ def test_places(raw, expected, gazetteer):
 
 def test_hazard_is_an_entity():
     assert any(name == "hazard" for name, _ in found("楼下电线掉下来了"))
+
+
+def hazards(raw: str):
+    return [value for name, _, _, value in extract(normalize(raw), TODAY) if name == "hazard"]
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("楼下电线掉下来了", ["fallen_line"]),
+        ("楼下那根电线断了掉在地上", ["fallen_line"]),  # no keyword, a thing + what happened to it
+        ("小孩被电了", ["electric_shock"]),
+        ("有电线挂在树上，冒着火星", ["sparking"]),  # sparks, not fire
+        ("楼下电表着火了，还在冒烟", ["fire", "meter_burning", "smoke"]),  # most urgent first
+        ("电箱没冒烟，就是没电", []),
+        ("打火机没气了", []),
+        ("怎么防止触电", []),
+        ("还好没有人触电", []),
+        ("电线没断，就是没电", []),
+        ("我家停电了", []),
+    ],
+)
+def test_hazard_entities_follow_the_shared_detector(raw, expected):
+    from actions.hazards import detect_hazard
+
+    assert hazards(raw) == expected
+    # the actions' detector gives the same answer as the entity the NLU passes them
+    assert detect_hazard(normalize(raw)) == (expected[0] if expected else None)
+
+
+def test_hazard_entity_span_is_in_the_text():
+    text = normalize("门口的电线掉下来了")
+    [(start, end)] = [(s, e) for name, s, e, _ in extract(text, TODAY) if name == "hazard"]
+    assert text[start:end].startswith("电线掉")

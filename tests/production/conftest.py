@@ -31,7 +31,9 @@ PG_USER = os.environ.get("PGUSER", "postgres")
 PG_PASSWORD = os.environ.get("PGPASSWORD", "")
 REDIS_HOST = os.environ.get("LOCK_STORE_HOST", "127.0.0.1")
 REDIS_PORT = int(os.environ.get("LOCK_STORE_PORT", "6379"))
+REDIS_CHANNEL_DB = 2  # the profile's default database for channel state (CHANNEL_STORE_DB)
 READY_SECONDS = 420  # two Rasa replicas loading the model at once on a 2-core machine
+WECHAT_TOKEN = "prodtest-wechat-token"  # plain mode: signature only, no AppID, nothing sent out
 
 
 def postgres_admin_url(database: str = "postgres") -> str:
@@ -106,7 +108,9 @@ class ProductionProfile:
         self.backend_db = f"prodtest_{tag}_backend"
         self.tracker_db = f"prodtest_{tag}_tracker"
         self.lock_prefix = f"prodtest{tag}"
+        self.channel_prefix = f"prodtest{tag}:channel:"
         self.token = uuid.uuid4().hex
+        self.hotline_token = uuid.uuid4().hex
         self.rasa_replica_ports = [free_port(), free_port()]
         self.actions_replica_ports = [free_port(), free_port()]
         self.ports = {"rasa": free_port(), "actions": free_port(), "backend": free_port()}
@@ -124,6 +128,13 @@ class ProductionProfile:
             TRACKER_DB_NAME=self.tracker_db,
             LOCK_STORE_HOST=REDIS_HOST, LOCK_STORE_PORT=str(REDIS_PORT), LOCK_STORE_PREFIX=self.lock_prefix,
             RASA_API_TOKEN=self.token,
+            # Channel state in Redis, as the profile runs it, under this run's own key prefix.
+            REDIS_URL=f"redis://{REDIS_HOST}:{REDIS_PORT}/{REDIS_CHANNEL_DB}",
+            REDIS_KEY_PREFIX=self.channel_prefix,
+            HOTLINE_TOKEN=self.hotline_token,
+            WECHAT_TOKEN=WECHAT_TOKEN,
+            # No AppID/secret: no call to the real WeChat API, and no outage-notice job.
+            WECHAT_APPID="", WECHAT_APPSECRET="", WECHAT_ENCODING_AES_KEY="",
             PRODUCTION_LOG_DIR=str(workdir / "logs"),
             READY_SECONDS=str(READY_SECONDS),
             # Rasa logs every message at DEBUG: the masking test needs customers' numbers to reach the log.
@@ -197,12 +208,24 @@ class ProductionProfile:
         client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=1)
         for key in client.scan_iter(f"{self.lock_prefix}:*"):
             client.delete(key)
+        client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=REDIS_CHANNEL_DB)
+        for key in client.scan_iter(f"{self.channel_prefix}*"):
+            client.delete(key)
 
     # --- talking to it -----------------------------------------------------------------------
     def say(self, sender: str, text: str, via: Optional[str] = None) -> List[Dict[str, Any]]:
         status, body = http("POST", f"{via or self.url}/webhooks/rest/webhook", {"sender": sender, "message": text})
         assert status == 200, (status, body)
         return body
+
+    def hotline(self, call_id: str, via: Optional[str] = None, **fields: Any):
+        """One hotline gateway turn: (status, answer)."""
+        return http("POST", f"{via or self.url}/webhooks/hotline/webhook", {"call_id": call_id, **fields},
+                    headers={"Authorization": f"Bearer {self.hotline_token}"})
+
+    def kiosk(self, sender: str, via: Optional[str] = None, **fields: Any):
+        """One kiosk page request (`message=` or `payload=`): (status, answer)."""
+        return http("POST", f"{via or self.url}/webhooks/kiosk/webhook", {"sender": sender, **fields})
 
     def tracker(self, sender: str, via: Optional[str] = None) -> Dict[str, Any]:
         status, body = http("GET", f"{via or self.url}/conversations/{sender}/tracker?token={self.token}")

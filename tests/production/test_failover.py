@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 import uuid
 
 from knowledge import load_knowledge
@@ -21,7 +22,21 @@ def hotline() -> str:
 
 
 def kill(port: int) -> None:
-    os.kill(listener_pid(port), signal.SIGKILL)
+    """SIGKILL the process listening on port, and wait until it is gone: until it has exited, the
+    kernel still completes handshakes on its listening socket, so a request sent at once would
+    be accepted and then reset (a reached replica, which the balancer rightly never retries)."""
+    pid = listener_pid(port)
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+                if stat.read().rsplit(")", 1)[1].split()[0] in ("Z", "X"):
+                    return  # exited; its parent has yet to reap it
+        except FileNotFoundError:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"process {pid} on :{port} still alive 30 s after SIGKILL")
 
 
 def fill_form(production, sender: str, number: int) -> str:
