@@ -18,7 +18,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.account_knowledge import HEDGE, bullet_lines, cite, fact, order_time_limits, total_working_days, value
+from actions.account_knowledge import HEDGE, bullet_lines, cite, fact, value
 from actions.forms import entity_value, latest_text
 from actions.replies import buttons
 from actions.service_orders import (AccountFormValidation, AskConfirmation, OrderSpec, answer_to, cancelled,
@@ -91,6 +91,13 @@ def detect_request(tracker: Tracker) -> Optional[str]:
 
 def is_business(tracker: Tracker) -> bool:
     return entity_value(tracker, "customer_type") in BUSINESS_TYPES or bool(BUSINESS.search(latest_text(tracker)))
+
+
+def kind_steps(kind: str) -> List[Tuple[str, Optional[int], Optional[float]]]:
+    """(name, working days, hours) of each step: work_orders.account_transfer varies by
+    details.kind, so 更名 and 销户 end in their own step rather than 过户办结."""
+    steps = value("work_orders.account_transfer")["variants"][kind]["steps"]
+    return [(step["name"], step.get("time_limit_working_days"), step.get("time_limit_hours")) for step in steps]
 
 
 def documents_path(kind: str, business: bool = False) -> str:
@@ -175,10 +182,14 @@ class ActionAccountTransfer(Action):
 
     @staticmethod
     def duration(kind: str, business: bool = False) -> str:
-        steps = "、".join(f"{name}{limit}" for name, limit in order_time_limits("account_transfer"))
-        days = total_working_days("account_transfer")
+        steps = kind_steps(kind)
+        limits = "、".join(f"{name}{f'{hours:g}小时内' if hours is not None else f'{days}个工作日内'}"
+                          for name, days, hours in steps)
         hedge = "" if fact("work_orders.account_transfer").verified else HEDGE
-        return f"材料齐全时，一般{days}个工作日内办结（{steps}）{hedge}。"
+        if any(days is None for _, days, _ in steps):
+            return f"材料齐全时，{label(kind)}的办理时限：{limits}{hedge}。"
+        total = sum(days for _, days, _ in steps)
+        return f"材料齐全时，{label(kind)}一般{total}个工作日内办结（{limits}）{hedge}。"
 
     @staticmethod
     def debts(kind: str, business: bool = False) -> str:

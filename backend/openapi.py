@@ -130,7 +130,7 @@ SCHEMAS: Dict[str, Any] = {
             "account_no": ACCOUNT_NO,
             "channel": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,19}$"},
             "details": {"type": "object", "description": "type-specific; at most 4 KB; variant types need "
-                        "details[variant_field] (connection: category, repair: area_type)"},
+                        "details[variant_field] (connection: category, repair: area_type, account_transfer: kind)"},
         },
     },
     "WorkOrderStep": {

@@ -25,7 +25,8 @@ SAMPLE_DETAILS: Dict[str, List[Dict[str, Any]]] = {
     "repair": [{"description": "家里全部没电", "hazard": False}, {"description": "电表箱冒烟", "hazard": True}],
     "handoff": [{"reason": "咨询电费构成"}, {"reason": "客户要求人工服务"}],
     "complaint": [{"description": "抢修人员到达太慢"}, {"description": "电费突然增加，对解释不满意"}],
-    "account_transfer": [{"reason": "房屋买卖过户"}, {"reason": "继承过户"}],
+    "account_transfer": [{"reason": "房屋买卖过户", "kind": "transfer", "kind_label": "过户"},
+                         {"reason": "公司名称变更", "kind": "rename", "kind_label": "更名"}],
     "meter_test": [{"reason": "怀疑电表走得快"}, {"reason": "电量与往月差别很大"}],
     "refund": [{"reason": "重复缴费", "amount": 128.6}, {"reason": "销户退还预存电费", "amount": 56.2}],
 }
@@ -35,6 +36,8 @@ def _details(rng: random.Random, facts: RegionalFacts, order_type: str, account:
     details = dict(rng.choice(SAMPLE_DETAILS[order_type]))
     definition = facts.work_order_definition(order_type)
     field = variant_field(definition)
+    if field is not None and field in details:  # the sample names its variant (account_transfer kind)
+        return details
     if field == "area_type" and account is not None and account.area_type in definition["variants"]:
         details[field] = account.area_type
     elif field is not None:

@@ -6,7 +6,7 @@ from typing import Any, Dict, Optional
 
 from backend.clock import to_db
 from backend.models import WorkOrder, WorkOrderEvent, WorkOrderStep
-from backend.work_order_types import TYPE_NAMES, Plan
+from backend.work_order_types import Plan, type_name
 from backend.working_days import step_deadline
 
 IN_PROGRESS = "in_progress"
@@ -57,7 +57,8 @@ def new_order(
         for index, step in enumerate(plan.steps, start=1)
     ]
     _reschedule(order, first_index=0, start=created_at)
-    note = f"{TYPE_NAMES.get(order_type, order_type)}工单已受理，由{plan.responsible_unit}办理"
+    # The name the customer sees elsewhere: an account_transfer order for 更名 says 更名工单.
+    note = f"{type_name(order_type, details)}工单已受理，由{plan.responsible_unit}办理"
     order.events = [WorkOrderEvent(at=created_at, status="accepted", note=note[:200])]
     if not order.steps:  # a procedure without steps is done on acceptance
         _complete(order, created_at)

@@ -8,7 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import backend_client
 from actions.account_knowledge import fact, short_source, value
-from actions.account_transfer import (UNKNOWN, ActionAccountTransfer, ActionSubmitAccountTransfer,
+from actions.account_transfer import (KINDS, UNKNOWN, ActionAccountTransfer, ActionSubmitAccountTransfer,
                                       AskAccountTransferConfirmed, ValidateAccountTransferForm, detect_request,
                                       kind_of)
 from actions.progress import ActionApplicationProgress
@@ -94,6 +94,21 @@ async def test_business_overview_and_presence(backend_failing):
     assert "委托他人" in said and "法定代表人签字并加盖公章的授权委托书" in said
 
 
+@pytest.mark.parametrize("text, name", [("更名要多久", "更名"), ("销户要几天", "销户")])
+async def test_time_limit_names_the_kinds_own_steps(backend_failing, text, name):
+    said, _, _ = await ask(text)
+    steps = value("work_orders.account_transfer")["variants"][{"更名": "rename", "销户": "close"}[name]]["steps"]
+    total = sum(step["time_limit_working_days"] for step in steps)
+    assert f"{name}一般{total}个工作日内办结" in said and f"{name}办结" in said and "过户办结" not in said
+
+
+def test_work_order_variants_are_the_transfer_kinds():
+    """The back end picks the steps by details.kind, which the form fills from these kinds."""
+    work_order = value("work_orders.account_transfer")
+    assert work_order["variant_field"] == "kind"
+    assert set(work_order["variants"]) == set(KINDS) == set(value(f"{AT}.kinds"))
+
+
 async def test_second_hand_home_joint_transfer(backend_failing):
     said, _, _ = await ask("买了二手房，水电气能一起过户吗")
     assert value("account_services.account_transfer.second_hand_home") in said
@@ -103,7 +118,7 @@ async def test_fee_time_limit_and_presence(backend_failing):
     said, _, _ = await ask("过户收费吗")
     assert value("account_services.account_transfer.fee") in said
     said, _, _ = await ask("过户要多久")
-    assert "个工作日内办结" in said
+    assert "个工作日内办结" in said and "过户办结" in said
     said, _, _ = await ask("过户原房主要到场吗，可以委托中介吗")
     assert "委托他人" in said and "授权委托书" in said
 

@@ -303,16 +303,61 @@ async def test_account_transfer_order_is_named_by_its_kind(client, kind, label):
     order = await create(client, type="account_transfer", request_id=f"gh-{kind}",
                          details={"kind": kind, "kind_label": label})
     assert order["order_no"].startswith("GH") and order["type_name"] == label
+    # The steps are the kind's own (work_orders.account_transfer varies by details.kind) and the
+    # acceptance note names the kind, not the generic type.
+    assert order["steps"][-1]["name"] == f"{label}办结"
+    assert order["timeline"][0]["note"].startswith(f"{label}工单已受理")
+    if kind != "transfer":
+        assert not any("过户" in step["name"] for step in order["steps"])
+        assert "过户" not in order["timeline"][0]["note"]
     listed = await (await client.get(URL, params={"phone": "13800001234"})).json()
     assert next(o for o in listed["orders"] if o["order_no"] == order["order_no"])["type_name"] == label
     # Without the phone the details are hidden, but the kind name still shows.
     anonymous = await (await client.get(f"{URL}/{order['order_no']}")).json()
     assert anonymous["details"] == {} and anonymous["type_name"] == label
+    assert anonymous["steps"][-1]["name"] == f"{label}办结"
 
 
-async def test_account_transfer_order_without_a_kind_gets_the_generic_name(client):
-    order = await create(client, type="account_transfer", request_id="gh-none", details={"reason": "房屋买卖"})
+@pytest.mark.parametrize("kind, label", [("rename", "更名"), ("close", "销户")])
+def test_account_transfer_timeline_ends_in_the_kinds_own_step(kind, label):
+    """Run a rename / close order through every step: the timeline completes 更名办结 / 销户办结."""
+    from datetime import timedelta
+
+    from backend.regional_facts import RegionalFacts
+    from backend.work_order_lifecycle import COMPLETED, complete_current_step, new_order
+    from backend.work_order_types import plan_for
+    from backend.work_order_view import order_json
+
+    details = {"kind": kind, "kind_label": label}
+    plan = plan_for(RegionalFacts().work_order_definition("account_transfer"), details)
+    order = new_order(order_type="account_transfer", plan=plan, created_at=NOW, request_id="gh-life",
+                      fingerprint="x", contact_name="王建国", phone="13800001234", address="福田区景田北路12号",
+                      district="福田区", account_no=None, channel="test", details=details)
+    for hours in range(1, len(order.steps) + 1):
+        complete_current_step(order, NOW + timedelta(hours=hours))
+    view = order_json(order, NOW + timedelta(days=1))
+    assert view["status"] == COMPLETED and view["type_name"] == label
+    notes = [event["note"] for event in view["timeline"]]
+    assert notes[0].startswith(f"{label}工单已受理") and notes[-2] == f"“{label}办结”环节已完成"
+    assert notes[-1] == "工单已办结" and not any("过户" in note for note in notes)
+
+
+async def test_account_transfer_order_needs_its_kind(client):
+    error = await error_of(await client.post(URL, json=order_request(
+        type="account_transfer", request_id="gh-none", details={"reason": "房屋买卖"})), 400)
+    assert error["code"] == "INVALID_DETAILS" and error["field"] == "details.kind"
+    assert set(error["allowed"]) == {"transfer", "rename", "close"}
+
+
+async def test_account_transfer_order_without_a_kind_label_gets_the_generic_name(client):
+    order = await create(client, type="account_transfer", request_id="gh-nolabel", details={"kind": "transfer"})
     assert order["type_name"] == "过户/更名/销户"
+    assert order["timeline"][0]["note"].startswith("过户/更名/销户工单已受理")
     long_label = await create(client, type="account_transfer", request_id="gh-long",
-                              details={"kind_label": "这不是业务名称而是一段很长的说明文字"})
-    assert long_label["type_name"] == "过户/更名/销户"
+                              details={"kind": "rename", "kind_label": "这不是业务名称而是一段很长的说明文字"})
+    assert long_label["type_name"] == "过户/更名/销户" and long_label["steps"][-1]["name"] == "更名办结"
+
+
+async def test_acceptance_note_names_the_type_when_there_is_no_kind(client):
+    order = await create(client)
+    assert order["timeline"][0]["note"].startswith("充电桩报装工单已受理，由")
