@@ -13,7 +13,9 @@ from tests.connectors import wechat_payloads as wx
 from tests.production.conftest import WECHAT_TOKEN, http, wait_until
 
 # Not what a customer of a power utility says: the assistant cannot make sense of it.
-GIBBERISH = ["啊吧啊吧咕噜咕噜", "叽里呱啦乌拉乌拉", "咕叽咕叽哇啦哇啦"]
+# Turns the bot cannot help with: plainly out of scope, so the count does not hang on how the
+# classifier reads nonsense syllables (ASR noise: docs/CHANNELS.md, "Known limits").
+NOT_UNDERSTOOD = ["帮我订一张去北京的机票", "推荐一部好看的电影", "红烧肉怎么做"]
 
 
 def user_texts(tracker) -> list:
@@ -28,12 +30,12 @@ def test_hotline_misunderstandings_are_counted_across_replicas(production):
     """Two turns not understood, one on each replica: the keypad menu; the third: a transfer."""
     a, b = production.replica_urls
     call_id = f"prodtest-{uuid.uuid4().hex[:12]}"
-    status, first = production.hotline(call_id, via=a, text=GIBBERISH[0])
+    status, first = production.hotline(call_id, via=a, text=NOT_UNDERSTOOD[0])
     assert status == 200 and first["action"] == "collect", first
-    status, second = production.hotline(call_id, via=b, text=GIBBERISH[1])
+    status, second = production.hotline(call_id, via=b, text=NOT_UNDERSTOOD[1])
     assert status == 200 and second["input"] == "speech_or_dtmf", second  # B knew about A's miss
     assert "按0，转人工" in second["speak"] and second["choices"][-1]["key"] == "0"
-    status, third = production.hotline(call_id, via=a, text=GIBBERISH[2])
+    status, third = production.hotline(call_id, via=a, text=NOT_UNDERSTOOD[2])
     assert status == 200 and third["action"] == "transfer", third
     assert third["transfer"]["reason"] == "not_understood" and third["transfer"]["reference"]
 
@@ -41,8 +43,8 @@ def test_hotline_misunderstandings_are_counted_across_replicas(production):
 def test_hotline_keypad_choices_offered_by_one_replica_work_on_the_other(production):
     a, b = production.replica_urls
     call_id = f"prodtest-{uuid.uuid4().hex[:12]}"
-    production.hotline(call_id, via=a, text=GIBBERISH[0])
-    _, menu = production.hotline(call_id, via=b, text=GIBBERISH[1])
+    production.hotline(call_id, via=a, text=NOT_UNDERSTOOD[0])
+    _, menu = production.hotline(call_id, via=b, text=NOT_UNDERSTOOD[1])
     first_choice = menu["choices"][0]
     status, answer = production.hotline(call_id, via=a, dtmf="1")  # A never offered this menu itself
     assert status == 200 and answer["action"] == "collect", answer
