@@ -2,8 +2,6 @@
 and the submission against the real back-end stub (created once, receipt, failures)."""
 from __future__ import annotations
 
-from datetime import date
-from functools import lru_cache
 from typing import Any, Dict, List, Optional
 
 import pytest
@@ -16,27 +14,10 @@ from actions.connection_form import (
 )
 from actions.forms import FAILURES_SLOT
 from actions.replies import hotline, region
-from bot.text import normalize
+from tests.actions.account_helpers import parsed  # the NLU rule extractor's entities for a message
 from tests.conftest import entity, make_tracker, texts
 
 FORM = "connection_form"
-
-
-@lru_cache(maxsize=1)
-def _gazetteer():
-    from bot.nlu.gazetteer import Gazetteer
-
-    return Gazetteer.from_knowledge()
-
-
-def parsed(text: str) -> List[Dict[str, Any]]:
-    """The entities the NLU pipeline gives this message (normaliser + rule extractor)."""
-    from bot.nlu.entity_extractor import extract
-
-    return [
-        {"entity": name, "start": start, "end": end, "value": value}
-        for name, start, end, value in extract(normalize(text), today=date(2026, 11, 22), gazetteer=_gazetteer())
-    ]
 
 
 def facts() -> ConnectionFacts:
