@@ -14,7 +14,7 @@ from actions import backend_client
 from actions.conversation import TOPIC_INTENTS, summary
 from actions.forms import latest_text
 from actions.hazards import detect_hazard, power_hotline, safety_text
-from actions.replies import apology_unavailable, buttons, hotline, utter_card
+from actions.replies import apology_unavailable, buttons, hotline, hotline_hours, utter_card
 
 DESCRIPTIONS = yaml.safe_load(Path(__file__).with_name("intent_descriptions.yml").read_text(encoding="utf-8"))
 MAIN_TOPICS = ["outage_lookup", "connection_enquiry", "tiered_tariff", "charging_pile", "bill_query", "human_agent"]
@@ -51,7 +51,7 @@ class ActionDefaultFallback(Action):
         which phone."""
         dispatcher.utter_message(text=safety_text(kind))
         dispatcher.utter_message(
-            text=f"确认安全后，点“登记紧急抢修”，我马上为您派人处理；情况紧急也可以直接拨打{power_hotline()}（24小时）。",
+            text=f"确认安全后，点“登记紧急抢修”，我马上为您派人处理；情况紧急也可以直接拨打{power_hotline()}（{hotline_hours()}）。",
             buttons=buttons([("登记紧急抢修", f'/fault_repair{{"hazard": "{kind}"}}'), ("转人工客服", "/human_agent")]),
         )
 
@@ -73,7 +73,7 @@ class ActionHumanHandoff(Action):
         if not result.ok:
             if result.unavailable:
                 dispatcher.utter_message(
-                    text=f"抱歉，人工转接系统暂时繁忙。请直接拨打供电服务热线 {hotline()}，人工客服24小时在线。"
+                    text=f"抱歉，人工转接系统暂时繁忙。请直接拨打供电服务热线 {hotline()}，人工客服{hotline_hours()}在线。"
                 )
             else:
                 apology_unavailable(dispatcher, "转人工")

@@ -20,7 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.forms import entity_value, latest_text
 from actions.hazards import detect_hazard, power_hotline, safety_text
 from actions.outage_guidance import appliance_claim_text, ownership_text, self_check_text, utility_side_text
-from actions.replies import buttons
+from actions.replies import buttons, hotline_hours
 
 TRIAGE_SLOT = "fault_triage"
 HAZARD_SLOT = "hazard_kind"
@@ -45,7 +45,7 @@ def hazard_in(tracker: Tracker) -> Optional[str]:
 def utter_hazard_safety(dispatcher: CollectingDispatcher, kind: str) -> None:
     dispatcher.utter_message(text=safety_text(kind))
     dispatcher.utter_message(
-        text=f"确认安全后，请告诉我险情的位置，我马上为您登记紧急抢修；情况紧急也可以直接拨打{power_hotline()}（24小时）。")
+        text=f"确认安全后，请告诉我险情的位置，我马上为您登记紧急抢修；情况紧急也可以直接拨打{power_hotline()}（{hotline_hours()}）。")
 
 
 class ActionTriageFault(Action):

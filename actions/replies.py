@@ -20,11 +20,16 @@ def hotline() -> str:
     return str(region().value("service.hotlines.power_service")["number"])
 
 
+def hotline_hours() -> str:
+    """When the hotline answers ("24小时"), from the same fact as its number."""
+    return str(region().value("service.hotlines.power_service")["hours"])
+
+
 def apology_unavailable(dispatcher: CollectingDispatcher, what: str = "查询") -> None:
     """The back end did not answer: say so plainly and offer the hotline. Never show error text."""
     dispatcher.utter_message(
         text=f"抱歉，系统暂时繁忙，{what}没能完成，您的信息不会丢失也不会重复提交。"
-        f"您可以稍后再试，或拨打供电服务热线 {hotline()}（24小时）。"
+        f"您可以稍后再试，或拨打供电服务热线 {hotline()}（{hotline_hours()}）。"
     )
 
 
