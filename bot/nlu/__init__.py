@@ -1,4 +1,5 @@
-"""Custom Rasa NLU components: normaliser, whitespace-safe jieba tokenizer, rule entity extractor.
+"""Custom Rasa NLU components: normaliser, whitespace-safe jieba tokenizer, rule entity extractor,
+character n-gram intent classifier, chitchat-only response selector.
 
 The Rasa server imports this package when it loads the model (the pipeline names these
 components), and only Rasa processes do (the action server does not), so the server-side
