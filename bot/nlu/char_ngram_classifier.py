@@ -76,9 +76,13 @@ class CharNgramIntentClassifier(GraphComponent, IntentClassifier):
         return self._resource
 
     def process(self, messages: List[Message]) -> List[Message]:
-        if self.model is None:
-            return messages
-        texts = [m for m in messages if m.get(TEXT)]
+        texts = [m for m in messages if m.get(TEXT)] if self.model is not None else []
+        for message in messages:
+            if message not in texts:
+                # As Rasa's classifiers do for a message they cannot read (an empty text): no intent,
+                # confidence 0, so the FallbackClassifier turns it into nlu_fallback.
+                message.set(INTENT, {INTENT_NAME_KEY: None, PREDICTED_CONFIDENCE_KEY: 0.0}, add_to_output=True)
+                message.set(INTENT_RANKING_KEY, [], add_to_output=True)
         if not texts:
             return messages
         probabilities = self.model.predict_proba([m.get(TEXT) for m in texts])

@@ -38,3 +38,13 @@ def test_conversation_survives_in_tracker_store(stack):
     conversation.say("你好")
     tracker = get_json(f"{stack.rasa_url}/conversations/{conversation.sender}/tracker")
     assert any(e.get("text") == "你好" for e in tracker["events"] if e["event"] == "user")
+
+
+def test_empty_and_unreadable_messages_get_a_polite_answer_and_the_conversation_goes_on(stack):
+    """An empty message once left no intent for the FallbackClassifier, and the server answered 500."""
+    conversation = Conversation(stack)
+    for text in ["", "   ", "😀😀😀", "？？？"]:
+        reply = conversation.say_text(text)
+        assert reply and re.search(r"[\u4e00-\u9fff]", reply), (text, reply)
+        assert "Traceback" not in reply and "Error" not in reply
+    assert "小南" in conversation.say_text("你好")  # the conversation is still usable

@@ -62,7 +62,14 @@ def test_a_tampered_model_file_stops_loading(storage):
         CharNgramIntentClassifier.load({}, storage, resource, context())
 
 
-def test_messages_without_text_are_left_alone(storage):
-    message = Message(data={})
+@pytest.mark.parametrize("data", [{}, {"text": ""}])
+def test_a_message_without_text_gets_no_intent_and_falls_back(storage, data):
+    from rasa.nlu.classifiers.fallback_classifier import FallbackClassifier
+
+    message = Message(data=dict(data))
     trained(storage).process([message])
-    assert message.get("intent") is None
+    assert message.get("intent") == {"name": None, "confidence": 0.0} and message.get("intent_ranking") == []
+    fallback = FallbackClassifier.create({**FallbackClassifier.get_default_config(), "threshold": 0.2},
+                                         None, None, context())
+    fallback.process([message])  # what the pipeline does next: no crash, the fallback intent
+    assert message.get("intent")["name"] == "nlu_fallback"
