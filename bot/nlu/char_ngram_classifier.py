@@ -28,6 +28,16 @@ logger = logging.getLogger(__name__)
 MODEL_FILE = "char_ngram_classifier.skops"
 
 
+def char_ngram_pipeline(config: Dict[Text, Any]) -> Pipeline:
+    """The model itself, from the component's config (also `make eval`'s TF-IDF baseline, which
+    runs it with the default config but without our normaliser and fallback threshold)."""
+    return Pipeline([
+        ("tfidf", TfidfVectorizer(analyzer="char_wb", sublinear_tf=True,
+                                  ngram_range=(config["min_ngram"], config["max_ngram"]))),
+        ("lr", LogisticRegression(C=config["C"], max_iter=config["max_iter"])),
+    ])
+
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class CharNgramIntentClassifier(GraphComponent, IntentClassifier):
     @staticmethod
@@ -57,28 +67,23 @@ class CharNgramIntentClassifier(GraphComponent, IntentClassifier):
                execution_context: ExecutionContext) -> "CharNgramIntentClassifier":
         return cls(config, model_storage, resource)
 
-    def _new_model(self) -> Pipeline:
-        return Pipeline([
-            ("tfidf", TfidfVectorizer(analyzer="char_wb", sublinear_tf=True,
-                                      ngram_range=(self.config["min_ngram"], self.config["max_ngram"]))),
-            ("lr", LogisticRegression(C=self.config["C"], max_iter=self.config["max_iter"])),
-        ])
-
     def train(self, training_data: TrainingData) -> Resource:
         examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
         if len({e.get(INTENT) for e in examples}) < 2:
             logger.warning("CharNgramIntentClassifier needs at least two intents; it was not trained.")
             return self._resource
-        model = self._new_model()
+        model = char_ngram_pipeline(self.config)
         model.fit([e.get(TEXT) for e in examples], [e.get(INTENT) for e in examples])
         self.model = model
         self.persist()
         return self._resource
 
     def process(self, messages: List[Message]) -> List[Message]:
-        texts = [m for m in messages if m.get(TEXT)] if self.model is not None else []
+        texts = []
         for message in messages:
-            if message not in texts:
+            if self.model is not None and message.get(TEXT):
+                texts.append(message)
+            else:
                 # As Rasa's classifiers do for a message they cannot read (an empty text): no intent,
                 # confidence 0, so the FallbackClassifier turns it into nlu_fallback.
                 message.set(INTENT, {INTENT_NAME_KEY: None, PREDICTED_CONFIDENCE_KEY: 0.0}, add_to_output=True)
