@@ -277,6 +277,16 @@ def main() -> int:
         stack.stop()
 
 
+def ted_cache_report(workdir: Optional[Path]) -> str:
+    """The latest count the Rasa server logged for TED's prediction cache (every 1,000 predictions)."""
+    log = workdir / "rasa.log" if workdir else None
+    if not log or not log.exists():
+        return "not known (Rasa's log is not ours)"
+    marker = "TED prediction cache:"
+    lines = [line for line in log.read_text(errors="replace").splitlines() if marker in line]
+    return lines[-1].split(marker, 1)[1].strip() if lines else "no count logged yet"
+
+
 def measure(args: argparse.Namespace, url: str, pids: Dict[str, int], workdir: Optional[Path]) -> int:
     def memory(label: str) -> None:
         if not pids:
@@ -324,6 +334,8 @@ def measure(args: argparse.Namespace, url: str, pids: Dict[str, int], workdir: O
               f"no errors: {'met' if met else 'MISSED'}")
     for error in load.errors[:10]:
         print("  ERROR", error)
+    # The mixed script repeats, so after the warm-up TED's cache knows its dialogue states.
+    print(f"  TED prediction cache: {ted_cache_report(workdir)}")
     memory("after throughput run")
 
     # 3. memory over a soak
@@ -346,9 +358,10 @@ def measure(args: argparse.Namespace, url: str, pids: Dict[str, int], workdir: O
               f"errors {len(soak.errors)}, CPU {cpu}")
     for error in soak.errors[:10]:
         print("  ERROR", error)
-    tracker_db = workdir / "tracker.db" if workdir else None
-    if tracker_db and tracker_db.exists():
-        print(f"  tracker store (SQLite) {tracker_db.stat().st_size / 1e6:.0f} MB")
+    print(f"  TED prediction cache: {ted_cache_report(workdir)}")
+    tracker_files = sorted(workdir.glob("tracker.db*")) if workdir else []  # with its write-ahead log
+    if tracker_files:
+        print(f"  tracker store (SQLite) {sum(f.stat().st_size for f in tracker_files) / 1e6:.0f} MB")
     print(f"\nmachine: {machine()}")
     return 0
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Dict, List, Optional, Text
 
+import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
@@ -61,6 +62,12 @@ class CharNgramIntentClassifier(GraphComponent, IntentClassifier):
         self._model_storage = model_storage
         self._resource = resource
         self.model = model
+        if model is not None:
+            # LogisticRegression scores with `X @ coef_.T`; scipy needs that transpose contiguous and
+            # copied the whole (intents x n-grams) matrix for every message: 2 ms of the 2.5 ms a
+            # prediction took. Column-major coefficients make the transpose a view; same numbers.
+            classifier = model.steps[-1][1]
+            classifier.coef_ = np.asfortranarray(classifier.coef_)
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,

@@ -5,8 +5,8 @@ import jsonschema
 import pytest
 from rasa.core.actions.action import RemoteAction
 
-import bot.nlu  # noqa: F401  (installs the compiled check, as the Rasa server does when loading the model)
-from bot.nlu import action_reply_validation
+import bot.runtime  # noqa: F401  (installs the compiled check, as the Rasa server does when loading the model)
+from bot.runtime import action_reply_validation
 
 VALID = [
     {"events": [], "responses": []},

@@ -50,6 +50,8 @@ def test_persists_and_reloads_with_the_same_predictions(storage):
     resource = Resource("classifier")
     before = parse(trained(storage, resource), "二档电价多少钱一度").get("intent_ranking")
     loaded = CharNgramIntentClassifier.load({}, storage, resource, context())
+    # Loaded with column-major coefficients (no copy per prediction) and the same figures.
+    assert loaded.model.steps[-1][1].coef_.flags["F_CONTIGUOUS"]
     assert parse(loaded, "二档电价多少钱一度").get("intent_ranking") == before
 
 

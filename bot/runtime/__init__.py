@@ -1,0 +1,15 @@
+"""Changes to how the Rasa server runs, none to what it answers; installed when Rasa loads the model.
+
+The Rasa server imports `bot.nlu` and `bot.policies` when it loads the model (config.yml names
+their components), and only Rasa processes do (the action server does not); both packages import
+this one, which installs each change once. Every module says what it replaces and why; the
+figures are in benchmarks/README.md.
+- action_reply_validation: action-server replies checked against a schema compiled once;
+- slot_copy: slots copied with one dictionary copy;
+- graph_dependencies: the nodes a graph run needs, found by visiting each node once;
+- admission: when busy, messages already started are finished before new ones start.
+"""
+from bot.runtime import action_reply_validation, admission, graph_dependencies, slot_copy
+
+for _change in (action_reply_validation, slot_copy, graph_dependencies, admission):
+    _change.install()
