@@ -7,9 +7,10 @@ figures are in benchmarks/README.md.
 - action_reply_validation: action-server replies checked against a schema compiled once;
 - slot_copy: slots copied with one dictionary copy;
 - graph_dependencies: the nodes a graph run needs, found by visiting each node once;
-- admission: when busy, messages already started are finished before new ones start.
+- admission: when busy, messages already started are finished before new ones start;
+- log_level: our loggers log at Rasa's level (the server's root logger drops INFO).
 """
-from bot.runtime import action_reply_validation, admission, graph_dependencies, slot_copy
+from bot.runtime import action_reply_validation, admission, graph_dependencies, log_level, slot_copy
 
-for _change in (action_reply_validation, slot_copy, graph_dependencies, admission):
+for _change in (action_reply_validation, slot_copy, graph_dependencies, admission, log_level):
     _change.install()
