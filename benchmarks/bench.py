@@ -63,6 +63,17 @@ def scenarios(number: int) -> List[Tuple[str, List[str]]]:
 # measurements
 
 
+def steady_rate(sent: Sequence[float]) -> float:
+    """Messages per second between the 10th and 90th percentile of send times: the paced run
+    without its start (conversations starting one after another) and its end (the last ones)."""
+    times = sorted(sent)
+    if len(times) < 10:
+        return 0.0
+    low, high = percentile(times, 10), percentile(times, 90)
+    inside = sum(low <= t <= high for t in times)
+    return inside / (high - low) if high > low else 0.0
+
+
 def percentile(values: Sequence[float], q: float) -> float:
     """Nearest-rank percentile (q in 0..100) of non-empty values."""
     ordered = sorted(values)
@@ -73,16 +84,25 @@ def percentile(values: Sequence[float], q: float) -> float:
 @dataclass
 class Outcome:
     latencies: List[float] = field(default_factory=list)
+    sent: List[float] = field(default_factory=list)  # when each measured message was sent
     by_scenario: Dict[str, List[float]] = field(default_factory=dict)
     errors: List[str] = field(default_factory=list)
     conversations: int = 0
 
 
 async def converse(session: aiohttp.ClientSession, url: str, name: str, messages: Iterable[str],
-                   outcome: Optional[Outcome], show: bool = False) -> None:
+                   outcome: Optional[Outcome], show: bool = False, gap: float = 0.0,
+                   last_sent: Optional[List[float]] = None) -> None:
+    """One conversation, each message after the reply to the previous one and, with `gap`, no
+    sooner than `gap` seconds after the message sent before it from the same seat (`last_sent`:
+    a customer reading and typing, and the next customer taking over)."""
     sender = f"bench-{name}-{uuid.uuid4().hex[:10]}"
+    last_sent = last_sent if last_sent is not None else []
     for text in messages:
+        if last_sent and gap:
+            await asyncio.sleep(max(0.0, last_sent[0] + gap - time.perf_counter()))
         started = time.perf_counter()
+        last_sent[:] = [started]
         try:
             async with session.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text}) as response:
                 body = await response.text()
@@ -105,6 +125,7 @@ async def converse(session: aiohttp.ClientSession, url: str, name: str, messages
             outcome.errors.append(f"{name}: no text reply to {text!r}")
             return
         outcome.latencies.append(elapsed)
+        outcome.sent.append(started)
         outcome.by_scenario.setdefault(name, []).append(elapsed)
     if outcome is not None:
         outcome.conversations += 1
@@ -133,22 +154,27 @@ async def sequential(url: str, passes: int, show: bool = False) -> Outcome:
 
 
 async def concurrent(url: str, conversations: int, concurrency: int, first: int = 0,
-                     on_progress=None) -> Tuple[Outcome, float]:
-    """`conversations` conversations, at most `concurrency` at once (a bounded generator)."""
+                     on_progress=None, rate: Optional[float] = None) -> Tuple[Outcome, float]:
+    """`conversations` conversations, at most `concurrency` at once (a bounded generator). Without
+    `rate`, each conversation sends its next message as soon as it has the reply (saturation);
+    with it, `concurrency` conversations together offer `rate` messages per second."""
+    gap = concurrency / rate if rate else 0.0
     outcome = Outcome()
     queue: asyncio.Queue = asyncio.Queue()
     for item in all_conversations(conversations, first):
         queue.put_nowait(item)
     done = 0
 
-    async def worker(session: aiohttp.ClientSession) -> None:
+    async def worker(session: aiohttp.ClientSession, number: int) -> None:
         nonlocal done
+        await asyncio.sleep(gap * number / concurrency)  # paced conversations start spread out
+        last_sent: List[float] = []  # this seat's pace carries over from one conversation to the next
         while True:
             try:
                 name, messages = queue.get_nowait()
             except asyncio.QueueEmpty:
                 return
-            await converse(session, url, name, messages, outcome)
+            await converse(session, url, name, messages, outcome, gap=gap, last_sent=last_sent)
             done += 1
             if on_progress is not None:
                 on_progress(done)
@@ -156,7 +182,7 @@ async def concurrent(url: str, conversations: int, concurrency: int, first: int 
     connector = aiohttp.TCPConnector(limit=concurrency)
     started = time.perf_counter()
     async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=120)) as session:
-        await asyncio.gather(*(worker(session) for _ in range(concurrency)))
+        await asyncio.gather(*(worker(session, number) for number in range(concurrency)))
     return outcome, time.perf_counter() - started
 
 
@@ -187,6 +213,17 @@ def cpu_ticks(pid: int) -> int:
         return 0
 
 
+def tree_cpu_ticks(pid: int) -> int:
+    """CPU ticks of a process and all its descendants (Sanic workers are children of the server)."""
+    total = cpu_ticks(pid)
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            total += sum(tree_cpu_ticks(int(child)) for child in (task / "children").read_text().split())
+    except (OSError, ValueError):
+        pass
+    return total
+
+
 def busy_ticks() -> int:
     fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
     return sum(fields) - fields[3] - fields[4]  # minus idle and iowait
@@ -197,18 +234,22 @@ class CpuWatch:
     how much everything else did, between start() and stop()."""
 
     def __init__(self, pids: Sequence[int]) -> None:
-        self.pids = list(pids) + [os.getpid()]
+        self.pids = list(pids)  # the stack's processes, each with its children (Sanic workers)
 
     def start(self) -> None:
         self.t0, self.busy0 = time.monotonic(), busy_ticks()
-        self.ours0 = sum(cpu_ticks(p) for p in self.pids)
+        self.ours0 = self._ours()
+
+    def _ours(self) -> int:
+        # This process (the load generator) alone: the stack's processes are its children.
+        return sum(tree_cpu_ticks(p) for p in self.pids) + cpu_ticks(os.getpid())
 
     def stop(self) -> Dict[str, float]:
         hz = os.sysconf("SC_CLK_TCK")
         seconds = time.monotonic() - self.t0
         capacity = seconds * hz * (os.cpu_count() or 1)
         busy = busy_ticks() - self.busy0
-        ours = sum(cpu_ticks(p) for p in self.pids) - self.ours0
+        ours = self._ours() - self.ours0
         return {"machine_busy_pct": round(100 * busy / capacity, 1),
                 "ours_pct": round(100 * ours / capacity, 1),
                 "others_pct": round(max(0.0, 100 * (busy - ours) / capacity), 1)}
@@ -243,6 +284,11 @@ def main() -> int:
     parser.add_argument("--soak-conversations", type=int, default=int(os.environ.get("BENCH_CONVERSATIONS", 1000)),
                         help="conversations before the last memory reading (10000 for the published figure)")
     parser.add_argument("--show-replies", action="store_true", help="print the replies of the first pass")
+    parser.add_argument("--offered-rate", type=float, default=40.0,
+                        help="messages per second the paced throughput run offers (the target rate)")
+    parser.add_argument("--sanic-workers", type=int, default=int(os.environ.get("BENCH_SANIC_WORKERS", 1)),
+                        help="Sanic worker processes of the one Rasa server (more than 1 needs the Redis "
+                        "lock store: the local Redis, LOCK_STORE_HOST/LOCK_STORE_PORT)")
     parser.add_argument("--url", help="measure an already running Rasa or balancer (e.g. the production "
                         "profile) instead of starting the stack; memory is then not measured")
     args = parser.parse_args()
@@ -259,7 +305,11 @@ def main() -> int:
           f"trained {time.strftime('%Y-%m-%d %H:%M', time.localtime(MODEL.stat().st_mtime))})")
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-"))
-    stack = Stack(workdir)
+    stack = Stack(workdir, endpoints=endpoints_for(args.sanic_workers, workdir))
+    if args.sanic_workers > 1:
+        stack.env["SANIC_WORKERS"] = str(args.sanic_workers)
+    print(f"Rasa server: one instance, {args.sanic_workers} Sanic worker process(es)"
+          + (", Redis lock store" if args.sanic_workers > 1 else ", in-process lock store (the embedded profile)"))
     started = time.monotonic()
     try:
         stack.start()
@@ -285,6 +335,22 @@ def ted_cache_report(workdir: Optional[Path]) -> str:
     marker = "TED prediction cache:"
     lines = [line for line in log.read_text(errors="replace").splitlines() if marker in line]
     return lines[-1].split(marker, 1)[1].strip() if lines else "no count logged yet"
+
+
+def endpoints_for(workers: int, workdir: Path) -> str:
+    """bot/endpoints.yml; with several Sanic workers plus the Redis lock store Rasa requires for them
+    (the atomic one of the production profile), under a key prefix of this run."""
+    if workers <= 1:
+        return "bot/endpoints.yml"
+    path = workdir / "endpoints.yml"
+    path.write_text(
+        (Path(__file__).resolve().parents[1] / "bot" / "endpoints.yml").read_text(encoding="utf-8")
+        + "\nlock_store:\n  type: bot.redis_lock_store.AtomicRedisLockStore\n"
+        f"  url: {os.environ.get('LOCK_STORE_HOST', '127.0.0.1')}\n"
+        f"  port: {os.environ.get('LOCK_STORE_PORT', '6379')}\n"
+        f"  key_prefix: bench{uuid.uuid4().hex[:8]}\n",
+        encoding="utf-8")
+    return str(path)
 
 
 def measure(args: argparse.Namespace, url: str, pids: Dict[str, int], workdir: Optional[Path]) -> int:
@@ -318,25 +384,31 @@ def measure(args: argparse.Namespace, url: str, pids: Dict[str, int], workdir: O
     for error in single.errors[:10]:
         print("  ERROR", error)
 
-    # 2. throughput with 50 concurrent conversations
-    watch.start()
-    load, seconds = asyncio.run(concurrent(url, args.load_conversations, args.concurrency, first=1000))
-    cpu = watch.stop()
-    lat = load.latencies
-    rate = len(lat) / seconds
-    print(f"\n2. throughput: {args.load_conversations} conversations, {args.concurrency} at once, "
-          f"{len(lat)} messages in {seconds:.1f} s, CPU {cpu}")
-    if lat:
-        p95 = percentile(lat, 95)
-        met = rate >= 40 and p95 <= 1.0 and not load.errors
-        print(f"  {rate:.1f} msg/s  p50 {fmt_ms(percentile(lat, 50))}  p95 {fmt_ms(p95)}  "
-              f"max {fmt_ms(max(lat))}  errors {len(load.errors)}   target >= 40 msg/s, p95 <= 1 s, "
-              f"no errors: {'met' if met else 'MISSED'}")
-    for error in load.errors[:10]:
-        print("  ERROR", error)
+    # 2. throughput with 50 concurrent conversations: saturating, then offering the target rate
+    def load_run(label: str, rate: Optional[float]) -> None:
+        watch.start()
+        load, seconds = asyncio.run(concurrent(url, args.load_conversations, args.concurrency, first=1000, rate=rate))
+        cpu = watch.stop()
+        lat = load.latencies
+        print(f"\n{label}: {args.load_conversations} conversations, {args.concurrency} at once, "
+              f"{len(lat)} messages in {seconds:.1f} s, CPU {cpu}")
+        if lat:
+            achieved = steady_rate(load.sent) if rate else len(lat) / seconds
+            p95 = percentile(lat, 95)
+            met = achieved >= 40 and p95 <= 1.0 and not load.errors
+            print(f"  {achieved:.1f} msg/s{' (steady state: sends between the 10th and 90th percentile)' if rate else ''}"
+                  f"  p50 {fmt_ms(percentile(lat, 50))}  p95 {fmt_ms(p95)}  max {fmt_ms(max(lat))}  "
+                  f"errors {len(load.errors)}   target >= 40 msg/s, p95 <= 1 s, no errors: {'met' if met else 'MISSED'}")
+        for error in load.errors[:10]:
+            print("  ERROR", error)
+
+    load_run("2a. throughput, saturating (each conversation sends on as soon as it has the reply)", None)
+    load_run(f"2b. throughput, the {args.concurrency} conversations offering {args.offered_rate:g} msg/s together "
+             f"(each message {args.concurrency / args.offered_rate:.2f} s after the previous one of its conversation, "
+             f"or on the reply if later)", args.offered_rate)
     # The mixed script repeats, so after the warm-up TED's cache knows its dialogue states.
     print(f"  TED prediction cache: {ted_cache_report(workdir)}")
-    memory("after throughput run")
+    memory("after throughput runs")
 
     # 3. memory over a soak
     total = args.soak_conversations

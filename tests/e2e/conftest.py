@@ -45,8 +45,9 @@ def wait_for(url: str, seconds: float) -> None:
 
 
 class Stack:
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, endpoints: str = "bot/endpoints.yml") -> None:
         self.workdir = workdir
+        self.endpoints = endpoints
         self.ports = {"rasa": free_port(), "actions": free_port(), "backend": free_port()}
         self.env = dict(os.environ)
         self.env.update(
@@ -80,7 +81,7 @@ class Stack:
         self._start("actions", [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions",
                                 "--port", str(self.ports["actions"])])
         self._start("rasa", [str(VENV_BIN / "rasa"), "run", "--enable-api", "--model", str(MODEL),
-                             "--port", str(self.ports["rasa"]), "--endpoints", "bot/endpoints.yml",
+                             "--port", str(self.ports["rasa"]), "--endpoints", self.endpoints,
                              "--credentials", "bot/credentials.yml"])
         wait_for(f"{self.backend_url}/api/v1/health", 60)
         wait_for(f"http://127.0.0.1:{self.ports['actions']}/health", 120)
