@@ -63,15 +63,15 @@ def scenarios(number: int) -> List[Tuple[str, List[str]]]:
 # measurements
 
 
-def steady_rate(sent: Sequence[float]) -> float:
-    """Messages per second between the 10th and 90th percentile of send times: the paced run
-    without its start (conversations starting one after another) and its end (the last ones)."""
-    times = sorted(sent)
-    if len(times) < 10:
+def steady_rate(sent: Sequence[float], seat_spans: Sequence[Tuple[float, float]]) -> float:
+    """Messages per second while every seat was sending: from the last seat's first message to the
+    first seat's last one (without the ramp-up and the run-out at the end)."""
+    if not seat_spans:
         return 0.0
-    low, high = percentile(times, 10), percentile(times, 90)
-    inside = sum(low <= t <= high for t in times)
-    return inside / (high - low) if high > low else 0.0
+    low, high = max(first for first, _ in seat_spans), min(last for _, last in seat_spans)
+    if high <= low:
+        return 0.0
+    return sum(low <= t <= high for t in sent) / (high - low)
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -85,6 +85,7 @@ def percentile(values: Sequence[float], q: float) -> float:
 class Outcome:
     latencies: List[float] = field(default_factory=list)
     sent: List[float] = field(default_factory=list)  # when each measured message was sent
+    seat_spans: List[Tuple[float, float]] = field(default_factory=list)  # each seat's first and last send
     by_scenario: Dict[str, List[float]] = field(default_factory=dict)
     errors: List[str] = field(default_factory=list)
     conversations: int = 0
@@ -169,11 +170,16 @@ async def concurrent(url: str, conversations: int, concurrency: int, first: int 
         nonlocal done
         await asyncio.sleep(gap * number / concurrency)  # paced conversations start spread out
         last_sent: List[float] = []  # this seat's pace carries over from one conversation to the next
+        first_sent: Optional[float] = None
         while True:
             try:
                 name, messages = queue.get_nowait()
             except asyncio.QueueEmpty:
+                if first_sent is not None:
+                    outcome.seat_spans.append((first_sent, last_sent[0]))
                 return
+            if first_sent is None:
+                first_sent = time.perf_counter()
             await converse(session, url, name, messages, outcome, gap=gap, last_sent=last_sent)
             done += 1
             if on_progress is not None:
@@ -393,12 +399,19 @@ def measure(args: argparse.Namespace, url: str, pids: Dict[str, int], workdir: O
         print(f"\n{label}: {args.load_conversations} conversations, {args.concurrency} at once, "
               f"{len(lat)} messages in {seconds:.1f} s, CPU {cpu}")
         if lat:
-            achieved = steady_rate(load.sent) if rate else len(lat) / seconds
+            achieved = steady_rate(load.sent, load.seat_spans) if rate else len(lat) / seconds
             p95 = percentile(lat, 95)
-            met = achieved >= 40 and p95 <= 1.0 and not load.errors
-            print(f"  {achieved:.1f} msg/s{' (steady state: sends between the 10th and 90th percentile)' if rate else ''}"
+            print(f"  {achieved:.1f} msg/s{' (while all seats were sending)' if rate else ''}"
                   f"  p50 {fmt_ms(percentile(lat, 50))}  p95 {fmt_ms(p95)}  max {fmt_ms(max(lat))}  "
-                  f"errors {len(load.errors)}   target >= 40 msg/s, p95 <= 1 s, no errors: {'met' if met else 'MISSED'}")
+                  f"errors {len(load.errors)}")
+            if rate:
+                # Kept up with the offered rate (2 % for the pacing's own jitter) within the latency target.
+                met = rate >= 40 and achieved >= 0.98 * rate and p95 <= 1.0 and not load.errors
+                print(f"  target: 40 msg/s with p95 <= 1 s and no errors: {'met' if met else 'MISSED'}")
+            else:
+                print(f"  capacity >= 40 msg/s without errors: {'met' if achieved >= 40 and not load.errors else 'MISSED'}; "
+                      f"p95 <= 1 s even saturated: {'met' if p95 <= 1.0 else 'MISSED'} (with 50 conversations always "
+                      f"waiting, the mean latency is 50 / rate: {fmt_ms(args.concurrency / achieved)} here)")
         for error in load.errors[:10]:
             print("  ERROR", error)
 

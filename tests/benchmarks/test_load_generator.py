@@ -3,6 +3,8 @@ with a rate, the conversations together offer that rate (against a stand-in REST
 import asyncio
 import time
 
+import pytest
+
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
@@ -57,10 +59,12 @@ def test_a_paced_run_offers_the_rate_and_spaces_each_conversations_messages():
             gaps.append(at - last[sender])
         last[sender] = at
     assert min(gaps) >= concurrency / rate - 0.005
-    assert 0.8 * rate <= steady_rate(outcome.sent) <= 1.1 * rate
+    assert 0.95 * rate <= steady_rate(outcome.sent, outcome.seat_spans) <= 1.05 * rate
+    assert len(outcome.seat_spans) == concurrency
 
 
-def test_steady_rate_leaves_out_start_and_end():
+def test_steady_rate_counts_only_while_every_seat_sends():
     sends = [0.0, 0.5, 1.0] + [1.0 + i / 40 for i in range(1, 401)] + [12.0, 13.0]
-    assert 38 <= steady_rate(sends) <= 42
-    assert steady_rate([1.0, 2.0]) == 0.0
+    spans = [(0.0, 13.0), (0.5, 12.0), (1.0, 11.0)]  # all three seats send between 1.0 and 11.0
+    assert steady_rate(sends, spans) == pytest.approx(40.1, abs=0.2)
+    assert steady_rate([1.0, 2.0], []) == 0.0
