@@ -261,6 +261,14 @@ class CpuWatch:
                 "others_pct": round(max(0.0, 100 * (busy - ours) / capacity), 1)}
 
 
+def python_speed_ms() -> float:
+    """A fixed pure-Python workload, best of 5 (lower is faster): this virtual machine's speed
+    drifts by a third between runs, so every figure is printed beside it."""
+    import timeit
+
+    return min(timeit.repeat("sum(range(1_000_000))", number=10, repeat=5)) * 1000
+
+
 def machine() -> str:
     mem_kib = int(Path("/proc/meminfo").read_text().split("MemTotal:")[1].split()[0])
     cpu = "unknown CPU"
@@ -299,6 +307,7 @@ def main() -> int:
                         "profile) instead of starting the stack; memory is then not measured")
     args = parser.parse_args()
 
+    print(f"speed: {python_speed_ms():.0f} ms for a fixed Python loop (lower is faster; compare runs by it)")
     if args.url:
         print(f"machine: {machine()}")
         print(f"target: {args.url} (started elsewhere; memory not measured)")
@@ -447,7 +456,7 @@ def measure(args: argparse.Namespace, url: str, pids: Dict[str, int], workdir: O
     tracker_files = sorted(workdir.glob("tracker.db*")) if workdir else []  # with its write-ahead log
     if tracker_files:
         print(f"  tracker store (SQLite) {sum(f.stat().st_size for f in tracker_files) / 1e6:.0f} MB")
-    print(f"\nmachine: {machine()}")
+    print(f"\nmachine: {machine()}; speed now: {python_speed_ms():.0f} ms for a fixed Python loop")
     return 0
 
 

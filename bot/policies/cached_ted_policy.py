@@ -47,7 +47,8 @@ def freeze(states: Any) -> Hashable:
 class CachedTEDPolicy(TEDPolicy):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        # 10,000 states of ~150 action confidences each: a few tens of MB at most.
+        # A kept state is about 6.5 KB here (its key and 129 action confidences, measured), so the
+        # cache stays under about 65 MB however many states the traffic brings.
         return {**TEDPolicy.get_default_config(), PREDICTION_CACHE_SIZE: 10_000}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
