@@ -196,18 +196,28 @@ async def concurrent(url: str, conversations: int, concurrency: int, first: int 
 # machine and processes
 
 
+def process_tree(pid: int) -> List[int]:
+    """A process and all its descendants (Sanic workers are children of the server)."""
+    pids = [pid]
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            for child in (task / "children").read_text().split():
+                pids += process_tree(int(child))
+    except (OSError, ValueError):
+        pass
+    return pids
+
+
 def rss_kib(pid: int) -> int:
     """Resident set of a process and all its descendants, in KiB (0 when gone)."""
     total = 0
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                total += int(line.split()[1])
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            children = (task / "children").read_text().split()
-            total += sum(rss_kib(int(child)) for child in children)
-    except (OSError, ValueError):
-        pass
+    for member in process_tree(pid):
+        try:
+            for line in Path(f"/proc/{member}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except (OSError, ValueError):
+            pass
     return total
 
 
@@ -220,14 +230,8 @@ def cpu_ticks(pid: int) -> int:
 
 
 def tree_cpu_ticks(pid: int) -> int:
-    """CPU ticks of a process and all its descendants (Sanic workers are children of the server)."""
-    total = cpu_ticks(pid)
-    try:
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            total += sum(tree_cpu_ticks(int(child)) for child in (task / "children").read_text().split())
-    except (OSError, ValueError):
-        pass
-    return total
+    """CPU ticks of a process and all its descendants."""
+    return sum(cpu_ticks(member) for member in process_tree(pid))
 
 
 def busy_ticks() -> int:
@@ -306,6 +310,8 @@ def main() -> int:
     parser.add_argument("--url", help="measure an already running Rasa or balancer (e.g. the production "
                         "profile) instead of starting the stack; memory is then not measured")
     args = parser.parse_args()
+    if args.sanic_workers < 1 or args.offered_rate <= 0 or args.concurrency < 1:
+        parser.error("--sanic-workers and --concurrency must be at least 1, --offered-rate above 0")
 
     print(f"speed: {python_speed_ms():.0f} ms for a fixed Python loop (lower is faster; compare runs by it)")
     if args.url:
@@ -401,12 +407,18 @@ def measure(args: argparse.Namespace, url: str, pids: Dict[str, int], workdir: O
 
     # 2. throughput with 50 concurrent conversations: saturating, then offering the target rate
     def load_run(label: str, rate: Optional[float]) -> None:
+        ticks_before = {name: tree_cpu_ticks(pid) for name, pid in pids.items()}
         watch.start()
         load, seconds = asyncio.run(concurrent(url, args.load_conversations, args.concurrency, first=1000, rate=rate))
         cpu = watch.stop()
         lat = load.latencies
         print(f"\n{label}: {args.load_conversations} conversations, {args.concurrency} at once, "
               f"{len(lat)} messages in {seconds:.1f} s, CPU {cpu}")
+        if lat and pids:
+            per_message = ", ".join(
+                f"{name} {1000 * (tree_cpu_ticks(pid) - ticks_before[name]) / os.sysconf('SC_CLK_TCK') / len(lat):.1f} ms"
+                for name, pid in pids.items())
+            print(f"  CPU per message: {per_message}")
         if lat:
             achieved = steady_rate(load.sent, load.seat_spans) if rate else len(lat) / seconds
             p95 = percentile(lat, 95)
