@@ -5,6 +5,7 @@ their components), and only Rasa processes do (the action server does not); both
 this one, which installs each change once. Every module says what it replaces and why; the
 figures are in benchmarks/README.md.
 - action_reply_validation: action-server replies checked against a schema compiled once;
+- action_payload: the tracker sent to the action server encoded with ujson;
 - slot_copy: slots copied with one dictionary copy;
 - event_types: an event's class found by its type name in a table;
 - tracker_states: a tracker's dialogue states replayed once per turn, not per policy;
@@ -13,9 +14,9 @@ figures are in benchmarks/README.md.
 - admission: when busy, messages already started are finished before new ones start;
 - log_level: our loggers log at Rasa's level (the server's root logger drops INFO).
 """
-from bot.runtime import (action_reply_validation, admission, event_types, graph_dependencies, graph_runner,
-                         log_level, slot_copy, tracker_states)
+from bot.runtime import (action_payload, action_reply_validation, admission, event_types, graph_dependencies,
+                         graph_runner, log_level, slot_copy, tracker_states)
 
-for _change in (action_reply_validation, slot_copy, event_types, tracker_states, graph_dependencies, graph_runner,
-                admission, log_level):
+for _change in (action_reply_validation, action_payload, slot_copy, event_types, tracker_states, graph_dependencies,
+                graph_runner, admission, log_level):
     _change.install()

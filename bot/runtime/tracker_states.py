@@ -17,7 +17,6 @@ logic is Rasa 3.6.21's, unchanged; the callers get their own copies (the featuri
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Text, Tuple
 
@@ -44,6 +43,7 @@ class _Walk:
 @dataclass
 class _Replay:
     domain: Domain
+    rule_only_data: Optional[Dict[Text, Any]]  # kept: the key holds its id
     replayed: DialogueStateTracker  # the tracker's initial copy with `applied` applied to it
     applied: List[Event] = field(default_factory=list)
     walk: _Walk = field(default_factory=_Walk)
@@ -56,8 +56,9 @@ def _user_mark(event: UserUttered) -> Tuple[UserUttered, Any, int]:
     return event, event.use_text_for_featurization, len(event.entities)
 
 
-def _still_valid(replay: _Replay, domain: Domain, applied: List[Event]) -> bool:
-    if replay.domain is not domain or len(replay.applied) > len(applied):
+def _still_valid(replay: _Replay, domain: Domain, rule_only_data: Optional[Dict[Text, Any]],
+                 applied: List[Event]) -> bool:
+    if replay.domain is not domain or replay.rule_only_data is not rule_only_data or len(replay.applied) > len(applied):
         return False
     if any(old is not new for old, new in zip(replay.applied, applied)):
         return False
@@ -98,11 +99,12 @@ def states_for_tracker_history(self: Domain, tracker: DialogueStateTracker, omit
     if type(tracker) is not DialogueStateTracker:  # training's trackers keep their own states
         return RASAS_STATES_FOR_TRACKER_HISTORY(self, tracker, omit_unset_slots, ignore_rule_only_turns, rule_only_data)
     applied = tracker.applied_events()
-    key = (omit_unset_slots, ignore_rule_only_turns, json.dumps(rule_only_data, sort_keys=True, default=str))
+    # Policies pass the same rule-only data object (their graph node's output) on every call.
+    key = (omit_unset_slots, ignore_rule_only_turns, id(rule_only_data))
     replays: Dict[Any, _Replay] = tracker.__dict__.setdefault(REPLAYS_ATTRIBUTE, {})
     replay = replays.get(key)
-    if replay is None or not _still_valid(replay, self, applied):
-        replay = replays[key] = _Replay(domain=self, replayed=tracker.init_copy())
+    if replay is None or not _still_valid(replay, self, rule_only_data, applied):
+        replay = replays[key] = _Replay(domain=self, rule_only_data=rule_only_data, replayed=tracker.init_copy())
     for event in applied[len(replay.applied):]:
         if isinstance(event, ActionExecuted):  # a state before every action, as Rasa's loop
             _visit(self, replay.walk, replay.replayed, event.hide_rule_turn, omit_unset_slots,
