@@ -2,7 +2,7 @@
 
 Each policy (memoization, rules, TED) asks for the states of the whole conversation before every
 prediction, and Rasa 3.6's `Domain.states_for_tracker_history` answers by replaying every event
-of the conversation into a fresh copy of the tracker (with a copy of each of our ~60 slots):
+of the conversation into a fresh copy of the tracker (with a copy of each of our 83 slots):
 two or three predictions per message, three policies each, each a full replay. That was about a
 sixth of the Rasa server's CPU under load (benchmarks/README.md).
 
@@ -12,8 +12,8 @@ again only when the events applied before are still the first ones applied now (
 an undo, a restart or a form's repeated execution changes that and the states are computed from
 the start, as Rasa does) and no user message in the states kept was changed in place since they
 were made (Rasa's `DefinePrevUserUtteredFeaturization` and `EntitiesAdded` edit the latest one,
-before the next action in practice). The per-turn
-logic is Rasa 3.6.21's, unchanged; the callers get their own copies (the featuriser edits them).
+before the next action in practice). The per-turn logic is Rasa 3.6.21's, unchanged; the
+callers get their own copies (the featuriser edits them).
 """
 from __future__ import annotations
 
