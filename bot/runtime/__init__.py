@@ -12,11 +12,12 @@ figures are in benchmarks/README.md.
 - graph_dependencies: the nodes a graph run needs, found by visiting each node once;
 - graph_runner: graphs run in dependency order without dask's scheduler;
 - admission: when busy, messages already started are finished before new ones start;
+- gc_freeze: the loaded model left out of Python's full garbage collections;
 - log_level: our loggers log at Rasa's level (the server's root logger drops INFO).
 """
-from bot.runtime import (action_payload, action_reply_validation, admission, event_types, graph_dependencies,
-                         graph_runner, log_level, slot_copy, tracker_states)
+from bot.runtime import (action_payload, action_reply_validation, admission, event_types, gc_freeze,
+                         graph_dependencies, graph_runner, log_level, slot_copy, tracker_states)
 
 for _change in (action_reply_validation, action_payload, slot_copy, event_types, tracker_states, graph_dependencies,
-                graph_runner, admission, log_level):
+                graph_runner, admission, gc_freeze, log_level):
     _change.install()
