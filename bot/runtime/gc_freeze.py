@@ -3,7 +3,7 @@
 The Rasa server holds about 800,000 Python objects once the model is loaded (TensorFlow, spaCy,
 the domain, the NLU pipeline), and every object a message creates counts towards Python's next
 collection: under load a full collection ran every few seconds and took about 0.45 s each,
-stopping every conversation meanwhile (about a tenth of the server's CPU and most of its p95,
+stopping every conversation meanwhile (about a tenth of the server's CPU and much of its p95,
 benchmarks/README.md). Those objects live as long as the model, so before the first message of a
 model they are collected once and then frozen (`gc.freeze()`): later collections only look at
 what messages create (about 12 ms a full collection measured). Reference counting still frees
