@@ -20,7 +20,7 @@ export PYTHONHASHSEED := 0
 # Everything the trained model depends on: a change to any of them retrains.
 MODEL_INPUTS := config.yml $(shell find bot data knowledge -type f \( -name '*.yml' -o -name '*.yaml' -o -name '*.py' -o -name '*.txt' \) 2>/dev/null)
 
-.PHONY: help browser install run test unit validate train story-test lock clean dictionary test-production test-prod run-production bench bench-train eval
+.PHONY: retention help browser install run test unit validate train story-test lock clean dictionary test-production test-prod run-production bench bench-train eval
 
 help:
 	@echo "make run    install, train when needed, start back end + action server + Rasa, print addresses"
@@ -28,6 +28,7 @@ help:
 	@echo "make test-production  the production profile for real: PostgreSQL, Redis, 2+2 replicas (docs/PRODUCTION.md)"
 	@echo "make run-production   start the production profile on this machine (docs/PRODUCTION.md)"
 	@echo "make eval   NLU quality on the held-out set (tests/nlu_eval), three systems side by side"
+	@echo "make eval REAL=path.tsv  the same plus a TSV of real customer messages (README, \"Real customers\")"
 	@echo "make bench  latency, throughput, memory (benchmarks/README.md)"
 
 $(STAMP): requirements.lock constraints.txt
@@ -66,7 +67,7 @@ browser:
 	  || echo "make browser: could not install chromium; the kiosk browser test will be skipped"; }
 
 unit: $(STAMP) browser
-	$(PY) -m pytest -q tests --ignore=tests/e2e --ignore=tests/production
+	$(PY) -m pytest -q tests --ignore=tests/e2e --ignore=tests/production --ignore=tests/security/stack
 
 validate: $(STAMP)
 	bash scripts/validate_data.sh
@@ -78,7 +79,7 @@ story-test: $(MODEL)
 # failing when CI is set). 3-6 minutes on 2 cores, most of it loading the model.
 test-production: $(MODEL)
 	BACKEND_TEST_POSTGRES_URL=$${BACKEND_TEST_POSTGRES_URL:-postgresql+asyncpg://$${PGUSER:-postgres}@$${PGHOST:-127.0.0.1}:$${PGPORT:-5432}/postgres} \
-	    $(PY) -m pytest -q tests/production tests/backend/test_postgres.py
+	    $(PY) -m pytest -q tests/production tests/security/stack/test_production.py tests/backend/test_postgres.py
 
 test-prod: test-production
 
@@ -99,11 +100,19 @@ bench: $(STAMP)
 
 # NLU quality on the held-out set (tests/nlu_eval): ours, plain Rasa + JiebaTokenizer, TF-IDF baseline.
 # Prints the figures and writes results/nlu_eval/ (report.md, report.json, confusion_matrix.png).
+# `make eval REAL=path.tsv` also scores real customer messages (accepted<TAB>text<TAB>source), checks
+# the training data for overlaps with them and sends them through the stack (real_*.md/.png/.tsv).
+# EVAL_ARGS passes more options, e.g. EVAL_ARGS="--no-replies --skip-plain".
 eval: $(MODEL)
-	flock /tmp/train.lock $(PY) -m benchmarks.nlu_eval
+	flock /tmp/train.lock $(PY) -m benchmarks.nlu_eval $(if $(REAL),--real "$(REAL)") $(EVAL_ARGS)
 
 bench-train: $(STAMP)
 	flock /tmp/train.lock bash benchmarks/train.sh
+
+# Conversations older than RETENTION_DAYS (default 180) deleted from the tracker store
+# (bot/retention.py); the production profile runs the same job daily.
+retention: $(STAMP)
+	$(PY) -m bot.retention
 
 clean:
 	rm -rf models results var/*.db .rasa

@@ -16,6 +16,8 @@ import aiohttp
 
 from actions import settings
 from bot.text.masking import mask_text
+from security.service_auth import SERVICE_HEADER
+from security.service_secrets import BACKEND_SERVICE_VAR, read_secret
 
 logger = logging.getLogger(__name__)
 
@@ -72,10 +74,11 @@ async def request(
     url = f"{settings.backend_url()}{path}"
     clean_params = {k: str(v) for k, v in (params or {}).items() if v is not None and v != ""}
     timeout = aiohttp.ClientTimeout(total=settings.backend_timeout_seconds())
+    headers = {SERVICE_HEADER: read_secret(BACKEND_SERVICE_VAR) or ""}
     for attempt in range(1, attempts + 1):
         try:
             async with _session().request(
-                method, url, json=json, params=clean_params, timeout=timeout
+                method, url, json=json, params=clean_params, timeout=timeout, headers=headers
             ) as response:
                 body = await response.json(content_type=None)
                 if not isinstance(body, dict):

@@ -217,8 +217,9 @@ class ActionOutageLookup(Action):
             apology_unavailable(dispatcher, "停电查询")
             return events
         if result.error_code == "ACCOUNT_NOT_FOUND":
-            dispatcher.utter_message(text=f"没有找到户号{mask_account(question.place.account_no)}，请核对一下"
-                                          f"（户号是03开头的10位数字），或者告诉我所在的区和街道。")
+            # Only "please check": nothing else about a number that may be a stranger's guess.
+            dispatcher.utter_message(text=f"请核对一下户号{mask_account(question.place.account_no)}是否正确"
+                                          f"（户号是03开头的10位数字），也可以告诉我所在的区和街道。")
             return events[:-1] + [SlotSet("outage_account_no", None), SlotSet(AWAITING_SLOT, "place")]
         query = result.data.get("query") or {}
         if not result.ok or query.get("matched") is False:
@@ -228,6 +229,11 @@ class ActionOutageLookup(Action):
             return events[:-1] + [SlotSet("outage_address", None), SlotSet(AWAITING_SLOT, "place")]
         outages = result.data.get("outages") or []
         where = question.place.label()
+        if question.place.account_no and question.place.account_no != verified_account(tracker):
+            # Asked by account number without verification: the asker may not be the holder, so
+            # the reply says whether the account's own supply is affected, never where it is.
+            outages = [dict(o, district="", streets=[], area_desc="") for o in outages
+                       if o.get("affects_account") is not False]
         if outages:
             self._found(dispatcher, question, outages, where, query)
         else:
@@ -326,9 +332,12 @@ def outage_fields(outage: Dict[str, Any]) -> List[Tuple[str, str]]:
     fields = [
         ("停电类型", outage.get("kind_text") or ""),
         ("当前状态", outage.get("status_text") or ""),
-        ("停电范围", outage.get("area_desc") or ""),
-        ("涉及街道", f"{outage.get('district', '')} {streets}".strip()),
     ]
+    where = f"{outage.get('district', '')} {streets}".strip()
+    if outage.get("area_desc"):
+        fields.append(("停电范围", outage["area_desc"]))
+    if where:
+        fields.append(("涉及街道", where))
     if outage.get("kind") == "planned":
         fields += [
             ("停电时间", span_text(outage.get("start"), outage.get("end"))),

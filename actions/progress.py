@@ -4,7 +4,11 @@ The customer gives the order number (or it is remembered from an application mad
 chat) and the mobile number on the order, which the back end checks before it shows anything.
 The reply leads with where the order stands, then the timeline: steps done, the current step
 and its deadline, the steps to come; an overdue step is flagged with ways to chase it.
-Customers who lost the number can list their orders by the mobile number instead.
+Customers who lost the number can list their orders by the mobile number instead, but only
+after proving they hold that phone: the form then also asks for a one-time SMS code
+(action_ask_progress_sms_code sends it), the form's validation checks it with the back end
+and keeps the grant it buys for this one lookup, and only then are the orders listed. A phone
+number alone reveals nothing, not even whether any orders exist.
 """
 from __future__ import annotations
 
@@ -19,14 +23,22 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import backend_client, replies
-from actions.forms import ServiceFormValidation, entity_value, latest_text
+from actions.forms import FAILURES_SLOT, ServiceFormValidation, entity_value, latest_text
 from bot.text.masking import mask_phone
 
 ORDER, PHONE = "progress_order_no", "progress_phone"
+# Lookup by phone only: the customer's 6-digit reply, then (once verified) the back end's grant.
+CODE = "progress_sms_code"
 FORGOTTEN = "forgotten"  # the customer has no order number: list their orders by phone instead
+RESEND = "resend"  # CODE's extracted value when the customer asks for a new code
+PURPOSE = "work_orders"
 ORDER_NO = re.compile(r"[A-Z]{2}\d{14}")
 MOBILE = re.compile(r"1[3-9]\d{9}")
+SMS_CODE = re.compile(r"(?<!\d)\d{6}(?!\d)")
+GRANT = re.compile(r"[A-Za-z0-9_\-]{16,128}")  # the back end's grant is opaque; this is only a sanity check
 FORGOT = re.compile(r"忘|不记得|记不得|记不清|不知道|没有单号|没单号|找不到|丢了|冇|唔记得|手机号查|用手机")
+WANTS_NEW_CODE = re.compile(r"重发|重新发|再发|重新获取|重新验证|新的验证码|没收到|收不到|没有收到|未收到")
+RESEND_BUTTON = ("重新发送验证码", "重新发送验证码")
 MAX_LISTED = 5
 PROGRESS_BUTTON = '/application_progress{"order_no": "%s"}'
 
@@ -112,7 +124,16 @@ class ValidateProgressForm(ServiceFormValidation):
     def name(self) -> Text:
         return "validate_progress_form"
 
+    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> List[Text]:
+        # Only a lookup by phone needs the SMS code; by order number the back end checks the phone.
+        if tracker.get_slot(ORDER) == FORGOTTEN:
+            return [*domain_slots, CODE]
+        return domain_slots
+
     def explain(self, slot: str) -> str:
+        if slot == CODE:
+            return ("验证码是刚发到您手机上的短信里的6位数字，用来确认是机主本人在查询；没收到可以回复“重新发送”。")
         if slot == ORDER:
             return ("工单号是2位字母加14位数字，例如BZ20261120000012，在受理回执、短信或南网在线App里能找到。"
                     "记不得的话说“忘了”，小南用手机号帮您查。")
@@ -133,6 +154,8 @@ class ValidateProgressForm(ServiceFormValidation):
         return {ORDER: compact} if re.search(r"[A-Z0-9]{4,}", compact) else {}
 
     async def extract_progress_phone(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        if tracker.get_slot("requested_slot") == CODE:
+            return {}  # the code was sent to this phone: changing it now would verify nothing
         phone = entity_value(tracker, "phone")
         if phone:
             return {PHONE: str(phone)}
@@ -144,8 +167,23 @@ class ValidateProgressForm(ServiceFormValidation):
             return {PHONE: FORGOTTEN}
         return {PHONE: digits} if digits else {}
 
+    async def extract_progress_sms_code(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        if tracker.get_slot("requested_slot") != CODE:
+            return {}
+        text = latest_text(tracker)
+        code = SMS_CODE.search(text)
+        if code:
+            return {CODE: code.group(0)}
+        if WANTS_NEW_CODE.search(text):
+            return {CODE: RESEND}
+        digits = re.sub(r"\D", "", text)
+        return {CODE: digits} if digits else {}
+
     async def validate_progress_order_no(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        if value is None or value == FORGOTTEN:
+        if value == FORGOTTEN:
+            # A new lookup by phone starts unverified, whatever an earlier lookup left behind.
+            return {**self.ok(ORDER, value), CODE: None}
+        if value is None:
             return self.ok(ORDER, value)
         match = ORDER_NO.search(str(value).upper())
         if not match:
@@ -164,6 +202,93 @@ class ValidateProgressForm(ServiceFormValidation):
             return self.fail(PHONE, dispatcher, tracker, "手机号应是1开头的11位数字，请再说一次。")
         return self.ok(PHONE, digits)
 
+    async def validate_progress_sms_code(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        """The one validation here that calls the back end. It is safe: the code is extracted only
+        in answer to the code question, never at the form's activation (where Rasa may validate
+        twice, rasa#11595), and verifying is what the customer's answer asks for."""
+        if value == RESEND:
+            return {CODE: None}  # action_ask_progress_sms_code sends a new one
+        digits = str(value or "")
+        if not SMS_CODE.fullmatch(digits):
+            return self.fail(CODE, dispatcher, tracker, "验证码是6位数字，请输入短信里的6位验证码。")
+        phone = tracker.get_slot(PHONE)
+        result = await backend_client.post("/api/v1/sms/codes/verify",
+                                           {"phone": phone, "purpose": PURPOSE, "code": digits})
+        if result.ok and GRANT.fullmatch(str(result.data.get("grant") or "")):
+            return {CODE: result.data["grant"], FAILURES_SLOT: 0.0}
+        if result.unavailable:
+            replies.apology_unavailable(dispatcher, "验证码核对")
+            return {CODE: None}
+        error = result.data.get("error") or {}
+        left = error.get("attempts_left")
+        if result.error_code == "CODE_INVALID" and isinstance(left, int) and left > 0:
+            dispatcher.utter_message(text=f"验证码不正确，还可以再试{left}次。请核对短信后，重新输入6位验证码。")
+        elif result.error_code in ("CODE_INVALID", "CODE_EXPIRED"):
+            why = "输错次数过多" if result.error_code == "CODE_INVALID" else "超过5分钟或已经用过"
+            dispatcher.utter_message(
+                text=f"这个验证码已失效（{why}）。需要的话小南再发一条新的验证码，请回复“重新发送”。",
+                buttons=replies.buttons([RESEND_BUTTON]))
+        else:
+            dispatcher.utter_message(text=f"抱歉，暂时没能核对验证码，请稍后再试或拨打 {replies.hotline()}。")
+        return {CODE: None}
+
+
+def code_answer(tracker: Tracker) -> tuple:
+    """(answering, checked): was the customer's latest message sent while the bot was asking for
+    the SMS code, and did the form's validation handle a code in this turn (it then has said
+    what was wrong)? Not checked but answering: the form resumes after a side question."""
+    asked = answering = None
+    checked = False
+    for event in tracker.events:
+        if event.get("event") == "slot" and event.get("name") == "requested_slot":
+            asked = event.get("value")
+        elif event.get("event") == "slot" and event.get("name") == CODE:
+            checked = True
+        elif event.get("event") == "user":
+            answering, checked = asked, False  # what the bot was asking when this message came in
+    return answering == CODE, checked
+
+
+def wait_text(seconds: Any) -> str:
+    try:
+        seconds = max(1, int(seconds))
+    except (TypeError, ValueError):
+        return "1分钟"
+    return f"{seconds}秒" if seconds <= 90 else f"{-(-seconds // 60)}分钟"
+
+
+class ActionAskProgressSmsCode(Action):
+    """Asks for the SMS code, sending one first unless the customer is answering a code that is
+    still on its way or in their hands (a wrong or malformed try keeps the same code; the form's
+    validation has already said why). "重新发送" asks for a new one."""
+
+    def name(self) -> Text:
+        return "action_ask_progress_sms_code"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List:
+        answering, checked = code_answer(tracker)
+        if answering and not WANTS_NEW_CODE.search(latest_text(tracker)):
+            if not checked:  # back from a side question: the code already sent is still the one
+                dispatcher.utter_message(text="请回复短信里的6位验证码；没收到的话可以回复“重新发送”。",
+                                         buttons=replies.buttons([RESEND_BUTTON]))
+            return []
+        phone = tracker.get_slot(PHONE)
+        result = await backend_client.post("/api/v1/sms/codes", {"phone": phone, "purpose": PURPOSE})
+        if result.ok:
+            minutes = -(-int(result.data.get("expires_in") or 300) // 60)
+            dispatcher.utter_message(
+                text=f"为保护您的信息，用手机号查询前需要先验证是机主本人。验证码已发送到{mask_phone(phone)}，"
+                f"请回复6位验证码（{minutes}分钟内有效）。")
+        elif result.unavailable:
+            replies.apology_unavailable(dispatcher, "验证码发送")
+        elif result.error_code == "RATE_LIMITED":
+            wait = wait_text((result.data.get("error") or {}).get("retry_after_seconds"))
+            dispatcher.utter_message(
+                text=f"验证码发送得太频繁了，请{wait}后再回复“重新发送”。如果已经收到验证码短信，直接回复短信里的6位验证码就可以。")
+        else:
+            dispatcher.utter_message(text=f"抱歉，暂时没能发送验证码，请稍后再试或拨打 {replies.hotline()}。")
+        return []
+
 
 # -- the answer ---------------------------------------------------------------------------------
 class ActionApplicationProgress(Action):
@@ -176,7 +301,7 @@ class ActionApplicationProgress(Action):
             dispatcher.utter_message(text="查询进度需要办理时登记的手机号。", buttons=self._again())
             return []
         if not order_no or order_no == FORGOTTEN:
-            return await self._list_by_phone(dispatcher, phone)
+            return await self._list_by_phone(dispatcher, phone, tracker.get_slot(CODE))
         result = await backend_client.get(f"/api/v1/work-orders/{order_no}", phone=phone)
         if result.ok:
             self._show(dispatcher, result.data)
@@ -197,11 +322,22 @@ class ActionApplicationProgress(Action):
                                      ("用手机号查", '/application_progress{"phone": "%s"}' % phone)]))
         return [SlotSet(ORDER, None)]
 
-    async def _list_by_phone(self, dispatcher: CollectingDispatcher, phone: str) -> List:
-        result = await backend_client.get("/api/v1/work-orders", phone=phone, limit=MAX_LISTED)
-        forget = [SlotSet(ORDER, None)]
+    async def _list_by_phone(self, dispatcher: CollectingDispatcher, phone: str, grant: Optional[str]) -> List:
+        # The grant serves this one lookup only.
+        forget = [SlotSet(ORDER, None), SlotSet(CODE, None)]
+        if not grant or not GRANT.fullmatch(str(grant)):
+            # Nothing about the orders before the code is confirmed, not even whether there are any.
+            dispatcher.utter_message(
+                text="为保护您的信息，用手机号查询工单需要先通过短信验证码确认是机主本人。",
+                buttons=replies.buttons([("用手机号查询", "/application_progress")]))
+            return forget
+        result = await backend_client.get("/api/v1/work-orders", phone=phone, grant=grant, limit=MAX_LISTED)
         if not result.ok:
-            if result.unavailable:
+            if result.error_code == "PHONE_NOT_VERIFIED":
+                dispatcher.utter_message(
+                    text="短信验证已过期，请重新查询，小南会再发一条验证码。",
+                    buttons=replies.buttons([("重新查询", "/application_progress")]))
+            elif result.unavailable:
                 replies.apology_unavailable(dispatcher, "进度查询")
             else:
                 dispatcher.utter_message(text=f"抱歉，暂时没能查到，请稍后再试或拨打 {replies.hotline()}。")

@@ -1,14 +1,15 @@
 """Verifying that the customer holds an account: 户号 + the last four digits of the mobile on file.
 
 A success unlocks the account for this conversation for a limited time. Failed attempts are
-limited here per conversation (MAX_FAILURES_PER_CONVERSATION) and by the back end per account
-(it answers 423 when an account is locked). Account details are shown only through
+slowed down, never locked (security/rate_limit.py): per conversation, per client address, per
+account and overall, with the account's own count not applying to a conversation that has passed
+the check for it before (the holder's channel identity). Account details are shown only through
 `verified_account`, which is None before verification and after expiry.
 
 A channel that has already identified the customer (a bound account in the WeChat service
 account or the mini-program) can pass `verified_account_no` in the message metadata. It is
-trusted only from the channels named in IDENTITY_TRUSTED_CHANNELS: on the REST channel anyone
-can write metadata, so it is never trusted by default.
+trusted only from channels that verify their sender's signature (SIGNED_CHANNELS) and are named
+in IDENTITY_TRUSTED_CHANNELS: anyone can write a REST, kiosk or hotline body.
 """
 from __future__ import annotations
 
@@ -26,8 +27,12 @@ from actions import backend_client
 from actions.forms import ServiceFormValidation, entity_value, latest_text
 from actions.replies import apology_unavailable, buttons, hotline
 from bot.text.masking import mask_account
+from security.rate_limit import SENDER, Subject, limiter, wait_text
 
-MAX_FAILURES_PER_CONVERSATION = 3
+# Attempts a conversation has before it must wait (then the waits grow; there is no lock).
+MAX_FAILURES_PER_CONVERSATION = SENDER.free_failures
+# Channels whose connector checks the platform's signature on every message.
+SIGNED_CHANNELS = frozenset({"wechat", "wechat_mp"})
 ACCOUNT_NO = re.compile(r"(?<!\d)03\d{8}(?!\d)")
 LAST4 = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 VERIFY_BUTTON = buttons([("验证身份后查询", "/verify_account")])
@@ -50,7 +55,7 @@ def verification_ttl_seconds() -> int:
 
 def trusted_identity_channels() -> List[str]:
     raw = os.environ.get("IDENTITY_TRUSTED_CHANNELS", "")
-    return [name.strip() for name in raw.split(",") if name.strip()]
+    return [name.strip() for name in raw.split(",") if name.strip() in SIGNED_CHANNELS]
 
 
 def channel_identity(tracker: Tracker) -> Optional[str]:
@@ -71,19 +76,19 @@ def verified_account(tracker: Tracker, now: Optional[float] = None) -> Optional[
     return channel_identity(tracker)
 
 
-def conversation_locked(tracker: Tracker) -> bool:
-    return int(tracker.get_slot("verify_failures") or 0) >= MAX_FAILURES_PER_CONVERSATION
+def client_address(tracker: Tracker) -> Optional[str]:
+    """The client's address, where the channel itself wrote it (connectors/rest.py)."""
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    address = metadata.get("client_address")
+    return str(address) if address else None
 
 
-def locked_text() -> str:
-    return (f"验证失败次数较多，为保护账户安全，暂时不能在线验证。请稍后再试，"
-            f"或携带身份证件到营业厅、拨打 {hotline()} 办理。")
+def wait_reply(seconds: int) -> str:
+    return (f"验证尝试次数较多，为保护账户安全，请{wait_text(seconds)}后再试；"
+            f"着急的话，可携带身份证件到营业厅或拨打 {hotline()} 办理。")
 
 
 def offer_verification(dispatcher: CollectingDispatcher, what: str, tracker: Optional[Tracker] = None) -> None:
-    if tracker is not None and conversation_locked(tracker):
-        dispatcher.utter_message(text=f"为保护您的信息，{what}需要先验证身份。{locked_text()}")
-        return
     dispatcher.utter_message(
         text=f"为保护您的信息，{what}需要先验证身份：请提供户号和登记手机号的后四位。",
         buttons=VERIFY_BUTTON,
@@ -172,27 +177,29 @@ class ActionVerifyAccount(Action):
         last4 = tracker.get_slot("phone_last4")
         failures = int(tracker.get_slot("verify_failures") or 0)
         clear = [SlotSet("phone_last4", None)]
-        if failures >= MAX_FAILURES_PER_CONVERSATION:
-            dispatcher.utter_message(text=locked_text())
+        subject = Subject("verify", tracker.sender_id, client_address(tracker), account_no)
+        wait = await limiter().wait_seconds(subject)
+        if wait:
+            # Not even asked: a guess made while waiting would count for nothing anyway.
+            dispatcher.utter_message(text=wait_reply(wait))
             return clear
         result = await backend_client.post("/api/v1/accounts/verify", {"account_no": account_no, "phone_last4": last4})
         if result.ok and result.data.get("verified"):
+            await limiter().succeeded(subject)
             return clear + await self._succeeded(dispatcher, tracker, domain, account_no)
         if result.unavailable:
             apology_unavailable(dispatcher, "身份验证")
             return clear
-        if result.error_code == "ACCOUNT_LOCKED":
-            dispatcher.utter_message(text=locked_text())
-            return clear + [SlotSet("account_no", None)]
         # 403 and 404 get the same answer: whether a 户号 exists is not told to a guesser.
         failures += 1
-        if failures >= MAX_FAILURES_PER_CONVERSATION:
-            dispatcher.utter_message(text=locked_text())
+        await limiter().failed(subject)
+        wait = await limiter().wait_seconds(subject)
+        if wait:
+            dispatcher.utter_message(text="户号或手机后四位与登记信息不一致，验证未通过。" + wait_reply(wait))
         else:
-            dispatcher.utter_message(
-                text=f"户号或手机后四位与登记信息不一致，验证未通过（还可尝试{MAX_FAILURES_PER_CONVERSATION - failures}次）。",
-                buttons=VERIFY_BUTTON,
-            )
+            left = MAX_FAILURES_PER_CONVERSATION - failures
+            tries = f"（还可尝试{left}次）" if left > 0 else ""
+            dispatcher.utter_message(text=f"户号或手机后四位与登记信息不一致，验证未通过{tries}。", buttons=VERIFY_BUTTON)
         return clear + [SlotSet("account_no", None), SlotSet("verify_failures", float(failures))]
 
     async def _succeeded(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,

@@ -9,6 +9,7 @@ from aiohttp.abc import AbstractAccessLogger
 
 from backend.app import create_app
 from bot.text.masking import MaskingFormatter, mask_text
+from security.service_secrets import BACKEND_SERVICE_VAR, require_or_exit
 
 
 class MaskedAccessLogger(AbstractAccessLogger):
@@ -26,6 +27,7 @@ def main() -> None:
     handler.setFormatter(MaskingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=os.environ.get("BACKEND_LOG_LEVEL", "INFO"), handlers=[handler])
     port = int(os.environ.get("BACKEND_PORT", "5080"))
+    require_or_exit(BACKEND_SERVICE_VAR, "The back end")
     web.run_app(
         create_app(),
         host=os.environ.get("BACKEND_HOST", "127.0.0.1"),

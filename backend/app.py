@@ -18,11 +18,15 @@ from bot.text.masking import mask_text
 from backend.regional_facts import RegionalFacts
 from backend.routes import setup_routes
 from backend.seed import seed_if_empty
+from security.service_auth import aiohttp_guard
+from security.service_secrets import BACKEND_SERVICE_VAR, require_secret
 
 logger = logging.getLogger(__name__)
 
 # Requests are small JSON documents; anything bigger is a mistake or an attack (413).
 MAX_BODY_BYTES = 64 * 1024
+# Open without the service token: liveness, and the API description (no data in either).
+OPEN_PATHS = ("/api/v1/health", "/api/v1/openapi.json")
 
 
 def _database(db_url: str, seed: bool):
@@ -51,12 +55,16 @@ def create_app(
     now: ClockSource = None,
     seed: bool = True,
     region: Any = None,
+    service_token: Optional[str] = None,
 ) -> web.Application:
     """db_url: default $BACKEND_DB_URL or sqlite+aiosqlite:///var/backend.db. now: None for real
     time, a datetime, or a callable (tests move time with it). region: a knowledge Region
-    (default: the knowledge base's default region)."""
+    (default: the knowledge base's default region). service_token: what every caller must send
+    in X-Service-Token (default $BACKEND_SERVICE_TOKEN; refused to start without one)."""
     db_url = db_url or os.environ.get("BACKEND_DB_URL") or DEFAULT_DB_URL
-    app = web.Application(middlewares=[error_middleware], client_max_size=MAX_BODY_BYTES)
+    token = service_token or require_secret(BACKEND_SERVICE_VAR, "The back end")
+    app = web.Application(middlewares=[aiohttp_guard(token, OPEN_PATHS), error_middleware],
+                          client_max_size=MAX_BODY_BYTES)
     facts = RegionalFacts(region)
     app[FACTS] = facts
     app[GEOGRAPHY] = Geography(facts.districts)

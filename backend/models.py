@@ -203,3 +203,49 @@ class OrderSequence(Base):
     prefix = Column(String(2), primary_key=True)
     day = Column(String(8), primary_key=True)
     last_value = Column(Integer, nullable=False)
+
+
+class SmsOutbox(Base):
+    """The SMS gateway stub: each row is a message a real gateway would have sent. Codes appear
+    only here (the text the customer's phone receives), never in an API answer or the code table."""
+
+    __tablename__ = "sms_outbox"
+
+    id = Column(Integer, primary_key=True)
+    phone = Column(String(11), nullable=False, index=True)
+    text = Column(String(200), nullable=False)
+    purpose = Column(String(20), nullable=False)
+    created_at = Column(DateTime, nullable=False)
+
+
+class OneTimeCode(Base):
+    """A 6-digit SMS code proving the customer holds a phone. Only an HMAC-SHA256 of it is stored,
+    keyed with a per-row random salt. Void when used (used_at), after MAX_ATTEMPTS wrong tries,
+    when expired, and when a newer code is issued for the same phone and purpose (expires_at
+    moved to that moment)."""
+
+    __tablename__ = "one_time_codes"
+
+    id = Column(Integer, primary_key=True)
+    phone = Column(String(11), nullable=False, index=True)
+    purpose = Column(String(20), nullable=False)
+    salt = Column(String(32), nullable=False)
+    code_hash = Column(String(64), nullable=False)
+    created_at = Column(DateTime, nullable=False)
+    expires_at = Column(DateTime, nullable=False)
+    attempts = Column(Integer, nullable=False, default=0)  # wrong tries so far
+    used_at = Column(DateTime, nullable=True)
+
+
+class PhoneGrant(Base):
+    """What a verified code buys: an opaque token (stored as its SHA-256) that lets the caller
+    use one phone number for one purpose until expires_at."""
+
+    __tablename__ = "phone_grants"
+
+    id = Column(Integer, primary_key=True)
+    token_hash = Column(String(64), nullable=False, unique=True)
+    phone = Column(String(11), nullable=False, index=True)
+    purpose = Column(String(20), nullable=False)
+    created_at = Column(DateTime, nullable=False)
+    expires_at = Column(DateTime, nullable=False)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
 
+from backend.one_time_codes import PURPOSES
 from backend.work_order_types import PREFIXES
 
 
@@ -56,9 +57,8 @@ SCHEMAS: Dict[str, Any] = {
                     "code": {"type": "string", "example": "INVALID_PHONE"},
                     "message": {"type": "string", "description": "中文说明"},
                     "field": {"type": "string", "description": "the offending input field, for validation errors"},
-                    "attempts_left": {"type": "integer", "description": "VERIFICATION_FAILED only"},
-                    "retry_after_seconds": {"type": "integer", "description": "ACCOUNT_LOCKED only"},
-                    "locked_until": {**DATE_TIME, "description": "ACCOUNT_LOCKED only"},
+                    "attempts_left": {"type": "integer", "description": "CODE_INVALID only"},
+                    "retry_after_seconds": {"type": "integer", "description": "RATE_LIMITED only"},
                     "allowed": {"type": "array", "items": STRING, "description": "valid values, when enumerable"},
                     "order_no": {"type": "string", "description": "REQUEST_ID_CONFLICT: the order holding the id"},
                 },
@@ -70,6 +70,19 @@ SCHEMAS: Dict[str, Any] = {
         "required": ["account_no", "phone_last4"],
         "additionalProperties": False,
         "properties": {"account_no": ACCOUNT_NO, "phone_last4": {"type": "string", "pattern": "^\\d{4}$"}},
+    },
+    "SmsCodeRequest": {
+        "type": "object",
+        "required": ["phone", "purpose"],
+        "additionalProperties": False,
+        "properties": {"phone": PHONE, "purpose": {"type": "string", "enum": list(PURPOSES)}},
+    },
+    "SmsVerifyRequest": {
+        "type": "object",
+        "required": ["phone", "purpose", "code"],
+        "additionalProperties": False,
+        "properties": {"phone": PHONE, "purpose": {"type": "string", "enum": list(PURPOSES)},
+                       "code": {"type": "string", "pattern": "^[0-9]{6}$"}},
     },
     "Account": {
         "type": "object",
@@ -194,9 +207,8 @@ PATHS: Dict[str, Dict[str, Any]] = {
                     "verified; earlier failures are forgotten",
                 ),
                 **_BAD,
-                "403": _error("VERIFICATION_FAILED, with attempts_left"),
+                "403": _error("VERIFICATION_FAILED (no lock-out: the action server slows guessing down)"),
                 "404": _error("ACCOUNT_NOT_FOUND"),
-                "423": _error("ACCOUNT_LOCKED: 5 failures within 30 minutes; Retry-After header"),
             },
             body="VerifyRequest",
         )
@@ -257,10 +269,14 @@ PATHS: Dict[str, Dict[str, Any]] = {
             body="WorkOrderRequest",
         ),
         "get": _op(
-            "Orders registered with a phone number, newest first (summaries)",
+            "Orders registered with a phone number, newest first (summaries); needs an SMS-code grant for the phone",
             {"200": _json({"type": "object", "properties": {"orders": {"type": "array", "items": _ref("WorkOrder")}}},
-                          "summaries: order_no, type, status, created_at, current_step, overdue, ..."), **_BAD},
+                          "summaries: order_no, type, status, created_at, current_step, overdue, ..."), **_BAD,
+             "403": _error("PHONE_NOT_VERIFIED: grant missing, wrong, expired or for another phone/purpose; "
+                           "nothing about the orders is revealed")},
             [_param("phone", "query", "mobile number on the orders", PHONE, required=True),
+             _param("grant", "query", "token from POST /api/v1/sms/codes/verify (purpose work_orders) for this phone",
+                    required=True),
              _param("limit", "query", "1–50, default 20", {"type": "integer", "minimum": 1, "maximum": 50})],
         ),
     },
@@ -271,6 +287,43 @@ PATHS: Dict[str, Dict[str, Any]] = {
              "403": _error("PHONE_MISMATCH"), "404": _error("ORDER_NOT_FOUND")},
             [_param("order_no", "path", "e.g. BZ20260318000001", {"type": "string", "pattern": "^[A-Z]{2}\\d{14}$"}),
              _param("phone", "query", "must match the order's phone when given", PHONE)],
+        )
+    },
+    "/api/v1/sms/codes": {
+        "post": _op(
+            "Send a 6-digit one-time code by SMS (valid 5 minutes; voids the previous code for the phone and purpose)",
+            {
+                "201": _json({"type": "object", "properties": {"sent": {"type": "boolean"},
+                                                               "expires_in": {"type": "integer", "example": 300}}},
+                             "sent (the code itself is never returned)"),
+                **_BAD,
+                "429": _error("RATE_LIMITED: at most 1 SMS per phone per 60 s and 5 per hour; Retry-After header"),
+            },
+            body="SmsCodeRequest",
+        )
+    },
+    "/api/v1/sms/codes/verify": {
+        "post": _op(
+            "Check a one-time code; a right one (single use) buys a grant for the phone and purpose",
+            {
+                "200": _json({"type": "object", "properties": {
+                    "verified": {"type": "boolean"}, "grant": {"type": "string", "description": "opaque token"},
+                    "expires_in": {"type": "integer", "example": 600}}}, "verified"),
+                **_BAD,
+                "403": _error("CODE_INVALID (with attempts_left; void after 5 wrong tries) or CODE_EXPIRED "
+                              "(expired, used, void, replaced by a newer code, or none sent)"),
+            },
+            body="SmsVerifyRequest",
+        )
+    },
+    "/api/v1/sms/outbox": {
+        "get": _op(
+            "SMS gateway stub: the messages that would have been sent to a phone, newest first",
+            {"200": _json({"type": "object", "properties": {"messages": {"type": "array", "items": {
+                "type": "object", "properties": {"id": {"type": "integer"}, "phone": PHONE, "purpose": STRING,
+                                                 "text": STRING, "created_at": DATE_TIME}}}}}, "messages"), **_BAD},
+            [_param("phone", "query", "mobile number", PHONE, required=True),
+             _param("limit", "query", "1–50, default 20", {"type": "integer", "minimum": 1, "maximum": 50})],
         )
     },
     "/api/v1/outage-subscriptions": {

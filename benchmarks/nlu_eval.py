@@ -5,6 +5,12 @@ data/nlu only. Prints per-intent precision/recall/F1, accuracy, macro-F1, out-of
 in-scope false rejection for each system side by side, entity F1 for ours, and writes
 results/nlu_eval/{report.md,report.json,confusion_matrix.png}. Exits non-zero only when it could
 not run (no model, a training failed), never because a target was missed.
+
+With `--real path.tsv` (`make eval REAL=path.tsv`) it also scores a set of real customer messages
+(benchmarks/real_eval.py: format, multi-label scoring) for the same systems: first it lists the
+training examples that share a 10-character run with a real message (real_overlap.md), then it
+writes real_report.md, real_confusion_matrix.png and report.json's "real", and, unless
+`--no-replies`, sends every real message through the running stack (real_replies.tsv).
 """
 from __future__ import annotations
 
@@ -15,6 +21,7 @@ import logging
 import os
 import subprocess
 import sys
+import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -31,6 +38,18 @@ from benchmarks.nlu_metrics import (
     entity_set,
     score_entities,
     score_intents,
+)
+from benchmarks.real_eval import (
+    OVERLAP_RUN,
+    RealExample,
+    RealSetError,
+    collect_replies,
+    find_overlaps,
+    load_real_set,
+    load_training_by_file,
+    overlap_markdown,
+    real_targets,
+    score_real,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,6 +98,14 @@ def load_training_texts() -> List[Tuple[str, str]]:
 
     data = load_data(str(ROOT / "data" / "nlu"))
     return [(m.get("text"), canonical_intent(m.get("intent"))) for m in data.intent_examples]
+
+
+def domain_intents() -> List[str]:
+    intents = []
+    for path in sorted((ROOT / "bot" / "domain").glob("*.yml")):
+        for item in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("intents") or []:
+            intents.append(item if isinstance(item, str) else next(iter(item)))
+    return intents
 
 
 def quiet_logs() -> None:
@@ -174,7 +201,8 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines)
 
 
-def plot_confusion(report: IntentReport, rows: Sequence[str], path: Path) -> None:
+def plot_confusion(report: IntentReport, rows: Sequence[str], path: Path,
+                   title: str = "Intent confusion, our pipeline (tests/nlu_eval)") -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -191,7 +219,7 @@ def plot_confusion(report: IntentReport, rows: Sequence[str], path: Path) -> Non
                         color="white" if count > max(map(max, report.confusion)) / 2 else "black")
     ax.set_xlabel("predicted")
     ax.set_ylabel("expected")
-    ax.set_title("Intent confusion, our pipeline (tests/nlu_eval)")
+    ax.set_title(title)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -206,18 +234,125 @@ def misclassified(examples: Sequence[Example], predicted: Sequence[str], limit: 
     return wrong[:limit] + ([f"- … and {len(wrong) - limit} more"] if len(wrong) > limit else [])
 
 
+# ---- the real set (--real) -----------------------------------------------------------------
+
+
+def check_overlaps(real: Sequence[RealExample], real_path: Path) -> int:
+    """Print and write (real_overlap.md) the training examples sharing a run with the real set."""
+    training = load_training_by_file()
+    overlaps = find_overlaps(training, real)
+    distinct = len({(o.training_file, o.training_text) for o in overlaps})
+    print(f"Leak check: {distinct} training example(s) of {len(training)} share a run of ≥ {OVERLAP_RUN} "
+          "identical characters with the real set" + (":" if overlaps else "."), flush=True)
+    for o in overlaps:
+        print(f"  {o.training_file}: {o.training_text}  [shared: {o.run}] (real-set line {o.real_line})")
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    (OUT_DIR / "real_overlap.md").write_text(overlap_markdown(overlaps, real_path, len(training)), encoding="utf-8")
+    return distinct
+
+
+def real_misclassified(examples: Sequence[RealExample], predicted: Sequence[str], limit: int = 60) -> List[str]:
+    wrong = [
+        f"- line {e.line}: `{','.join(e.accepted)}` → `{canonical_intent(p)}`: {e.text}"
+        for e, p in zip(examples, predicted)
+        if canonical_intent(p) not in {canonical_intent(a) for a in e.accepted}
+    ]
+    return wrong[:limit] + ([f"- … and {len(wrong) - limit} more"] if len(wrong) > limit else [])
+
+
+def real_section(real: Sequence[RealExample], real_path: Path, predictions: Dict[str, List[str]],
+                 overlap_count: int) -> Tuple[str, Dict[str, Any]]:
+    """real_report.md's text and report.json's "real"; draws real_confusion_matrix.png."""
+    reports = {name: score_real(real, intents) for name, intents in predictions.items()}
+    ours_name = next(iter(reports))
+    ours = reports[ours_name]
+    oos = sum(e.accepts_out_of_scope for e in real)
+    header = ["system", "accuracy", "macro-F1", "out-of-scope recall", "in-scope false rejection"]
+    rows = [summary_rows(n, r, None)[:-1] for n, r in reports.items()]
+    targets = real_targets(ours)
+    intent_rows = [
+        [label] + [f"{r.per_intent[label].f1:.2f}" if label in r.per_intent else "-" for r in reports.values()]
+        + [f"{ours.per_intent[label].precision:.2f}", f"{ours.per_intent[label].recall:.2f}",
+           str(ours.per_intent[label].support)]
+        for label in ours.per_intent
+    ]
+    text = "\n\n".join([
+        f"# NLU evaluation (real customer messages, {real_path.name})",
+        f"{len(real)} messages ({len(real) - oos} in scope, {oos} accepting out_of_scope) from `{real_path}`; "
+        "`make eval REAL=...`. A prediction is right when it is any of the accepted labels; nlu_fallback "
+        f"is a rejection. Training examples sharing a run of ≥ {OVERLAP_RUN} characters with this set: "
+        f"**{overlap_count}** (real_overlap.md).",
+        markdown_table(header, rows),
+        "## Targets (our pipeline)\n\n"
+        + markdown_table(["target", "measured", ""], [[t, v, _mark(ok)] for t, ok, v in targets]),
+        "## Per intent (F1 of each system; precision, recall and support of ours; expected = the accepted "
+        "label the prediction matched, else the first)\n\n"
+        + markdown_table(["intent", *[f"F1 {n}" for n in reports], "P ours", "R ours", "n"], intent_rows),
+        "## Misclassified by ours\n\n" + "\n".join(real_misclassified(real, predictions[ours_name])),
+    ])
+    plot_confusion(ours, sorted(ours.per_intent), OUT_DIR / "real_confusion_matrix.png",
+                   title=f"Intent confusion, our pipeline (real set, {real_path.name})")
+    data = {
+        "file": str(real_path),
+        "examples": len(real),
+        "in_scope": len(real) - oos,
+        "accepting_out_of_scope": oos,
+        "overlapping_training_examples": overlap_count,
+        "systems": {n: {k: v for k, v in asdict(r).items() if k not in ("labels", "confusion")}
+                    for n, r in reports.items()},
+        "targets": {t: {"measured": v, "met": ok} for t, ok, v in targets},
+    }
+    return text, data
+
+
+def reply_check(real: Sequence[RealExample], model: Path, model_mtime: float, real_json: Dict[str, Any],
+                written: List[str]) -> int:
+    """Every real message through the running stack (real_replies.tsv); 2 when the stack did not start."""
+    if model.resolve() != MODEL.resolve():
+        print(f"Replies come from the stack's model {MODEL}, not {model}.")
+    elif MODEL.stat().st_mtime != model_mtime:
+        print(f"WARNING: {MODEL} was replaced during the evaluation (a training finished): the replies "
+              "come from the new model, the figures above from the old one.")
+        real_json["replies_from_newer_model"] = True
+    print(f"\nReplies: starting the stack, sending the {len(real)} real messages "
+          "(one conversation each, 4 at a time)...", flush=True)
+    try:
+        replies = collect_replies(real, OUT_DIR / "real_replies.tsv")
+    except RuntimeError as error:
+        print(f"Replies: the stack did not start: {error}", file=sys.stderr)
+        return 2
+    failed = sum(reply.startswith("(no reply") for _, reply in replies)
+    print(f"Replies: {len(replies) - failed} answered, {failed} without a reply", flush=True)
+    real_json["replies"] = {"file": "real_replies.tsv", "answered": len(replies) - failed, "failed": failed}
+    written.append("real_replies.tsv")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-plain", action="store_true", help="leave out the plain Rasa pipeline (no training)")
     parser.add_argument("--model", type=Path, default=MODEL, help="our model to evaluate (default: the trained one)")
+    parser.add_argument("--real", type=Path, help="also score this TSV of real customer messages "
+                        "(accepted<TAB>text<TAB>source; benchmarks/real_eval.py)")
+    parser.add_argument("--no-replies", action="store_true",
+                        help="with --real: do not send the real messages through the running stack")
     args = parser.parse_args(argv)
     model = args.model
+    started = time.monotonic()
+    model_mtime = model.stat().st_mtime if model.exists() else 0.0
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     quiet_logs()
 
     if not model.exists():
         print(f"No model at {model}: run `make train` first.", file=sys.stderr)
         return 2
+    real: List[RealExample] = []
+    if args.real:
+        try:
+            real = load_real_set(args.real, known_intents=domain_intents())
+        except RealSetError as error:
+            print(f"Real set: {error}", file=sys.stderr)
+            return 2
     examples = load_eval_set()
     texts = [e.text for e in examples]
     expected = [e.intent for e in examples]
@@ -225,14 +360,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"Held-out set: {len(examples)} messages ({sum(e.intent != 'out_of_scope' for e in examples)} in scope, "
           f"{sum(e.intent == 'out_of_scope' for e in examples)} out of scope), {len(set(expected))} intents; "
           f"model {model} of {date.fromtimestamp(model.stat().st_mtime)}", flush=True)
+    overlap_count = 0
+    if real:
+        print(f"Real set: {len(real)} messages from {args.real} "
+              f"({sum(not e.accepts_out_of_scope for e in real)} in scope, "
+              f"{sum(e.accepts_out_of_scope for e in real)} accepting out_of_scope)", flush=True)
+        overlap_count = check_overlaps(real, args.real)
 
+    # Each system predicts the held-out set and the real set in one pass (one model load).
+    all_texts = texts + [e.text for e in real]
     _freeze_today()
-    systems: Dict[str, Tuple[List[str], List[Counter] | None]] = {}
-    systems["ours (config.yml)"] = rasa_predictions(model, texts)
+    predicted: Dict[str, Tuple[List[str], List[Counter] | None]] = {}
+    predicted["ours (config.yml)"] = rasa_predictions(model, all_texts)
     if not args.skip_plain:
         plain = train_plain_model()
-        systems["plain Rasa + JiebaTokenizer"] = rasa_predictions(plain, texts)
-    systems["TF-IDF + logistic regression"] = (tfidf_predictions(load_training_texts(), texts), None)
+        predicted["plain Rasa + JiebaTokenizer"] = rasa_predictions(plain, all_texts)
+    predicted["TF-IDF + logistic regression"] = (tfidf_predictions(load_training_texts(), all_texts), None)
+    held = len(texts)
+    systems = {name: (intents[:held], None if ents is None else ents[:held])
+               for name, (intents, ents) in predicted.items()}
+    real_predictions = {name: intents[held:] for name, (intents, _) in predicted.items()}
 
     reports = {name: score_intents(expected, intents) for name, (intents, _) in systems.items()}
     entity_reports = {
@@ -273,15 +420,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     ])
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     (OUT_DIR / "report.md").write_text(report_md + "\n", encoding="utf-8")
-    (OUT_DIR / "report.json").write_text(json.dumps({
+    report_json: Dict[str, Any] = {
         "examples": len(examples),
         "systems": {n: {k: v for k, v in asdict(r).items() if k not in ("labels", "confusion")} for n, r in reports.items()},
         "entities": {n: {k: asdict(v) for k, v in e.items()} for n, e in entity_reports.items()},
-    }, ensure_ascii=False, indent=1), encoding="utf-8")
+    }
     plot_confusion(ours, sorted(ours.per_intent), OUT_DIR / "confusion_matrix.png")
     print(report_md)
-    print(f"\nWritten: {OUT_DIR / 'report.md'}, report.json, confusion_matrix.png")
-    return 0
+    written = [str(OUT_DIR / "report.md"), "report.json", "confusion_matrix.png"]
+    status = 0
+    if real:
+        real_md, report_json["real"] = real_section(real, args.real, real_predictions, overlap_count)
+        (OUT_DIR / "real_report.md").write_text(real_md + "\n", encoding="utf-8")
+        print("\n" + real_md)
+        written += ["real_report.md", "real_confusion_matrix.png", "real_overlap.md"]
+        if not args.no_replies:
+            status = reply_check(real, model, model_mtime, report_json["real"], written)
+    (OUT_DIR / "report.json").write_text(json.dumps(report_json, ensure_ascii=False, indent=1), encoding="utf-8")
+    print(f"\nWritten: {', '.join(written)} ({time.monotonic() - started:.0f} s)")
+    return status
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.text.masking import mask_text
-from connectors import namespaced
+from connectors import namespaced, typed_text
 from connectors.dedup import Deduplicator
 from connectors.kvstore import shared_store
 from connectors.messages import BotMessage, MessageCollector, handoff_reference
@@ -309,7 +309,7 @@ class HotlineInput(InputChannel):
             return result
         else:
             # Spoken text is never taken as an intent: only our own choices send "/intent".
-            text = state.choice_payload(heard) or heard.lstrip("/").strip() or heard
+            text = state.choice_payload(heard) or typed_text(heard)
             if not turn.dtmf:
                 state.heard.append(mask_text(heard)[:60])
         messages = await self._run(on_new_message, sender, text, turn)

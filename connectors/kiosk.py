@@ -23,7 +23,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from connectors import namespaced
+from connectors import namespaced, typed_text
 from connectors.kvstore import shared_store
 from connectors.messages import BotMessage, MessageCollector, kiosk_json
 from connectors.options import OptionMemory
@@ -104,7 +104,7 @@ class KioskInput(InputChannel):
         message = data.get("message")
         if not isinstance(message, str) or not message.strip() or len(message) > MAX_MESSAGE_CHARS:
             raise ValueError(f"message must be 1-{MAX_MESSAGE_CHARS} characters")
-        return message.strip().lstrip("/").strip() or message.strip()
+        return typed_text(message)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = Blueprint("kiosk_webhook", __name__)

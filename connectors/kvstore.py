@@ -60,6 +60,12 @@ class MemoryStore:
     async def delete(self, key: str) -> None:
         self._items.pop(key, None)
 
+    async def increment(self, key: str, ttl: float) -> int:
+        """Add one to a counter (0 when absent or expired) and keep it `ttl` seconds longer."""
+        count = int(self._live(key) or 0) + 1
+        await self.set(key, str(count), ttl)
+        return count
+
 
 class RedisStore:
     """Shared store for several workers or replicas (redis.asyncio, already a Rasa dependency).
@@ -94,6 +100,14 @@ class RedisStore:
 
     async def delete(self, key: str) -> None:
         await self._redis.delete(self._prefix + key)
+
+    async def increment(self, key: str, ttl: float) -> int:
+        """Atomic: concurrent failures from several replicas are all counted."""
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.incr(self._prefix + key)
+            pipe.pexpire(self._prefix + key, max(1, int(ttl * 1000)))
+            count, _ = await pipe.execute()
+        return int(count)
 
 
 _shared = None

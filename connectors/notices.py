@@ -26,6 +26,8 @@ from typing import Any, Dict, List, Optional
 import aiohttp
 
 from bot.text.masking import mask_account
+from security.service_auth import SERVICE_HEADER
+from security.service_secrets import BACKEND_SERVICE_VAR, read_secret
 from connectors.kvstore import shared_store
 from connectors.wechat_api import CustomerServiceAPI, WeChatAPIError, shared_token_service
 from connectors.wechat_security import WeChatSettings
@@ -145,7 +147,9 @@ class NoticeJob:
 
     async def run_once(self, limit: int = 100) -> PassResult:
         result = PassResult()
-        async with aiohttp.ClientSession(timeout=self.timeout) as session:
+        # The back end answers only callers with the service token (security/service_auth.py).
+        headers = {SERVICE_HEADER: read_secret(BACKEND_SERVICE_VAR) or ""}
+        async with aiohttp.ClientSession(timeout=self.timeout, headers=headers) as session:
             for notice in await self._pending(session, limit):
                 await self._deliver(session, notice, result)
         return result

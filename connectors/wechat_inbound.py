@@ -13,6 +13,7 @@ from wechatpy.events import EVENT_TYPES
 from wechatpy.messages import MESSAGE_TYPES, UnknownMessage
 from wechatpy.parser import parse_message
 
+from connectors import typed_text
 from connectors.wechat_security import Rejected
 
 MAX_TEXT_CHARS = 500
@@ -49,7 +50,7 @@ class Inbound:
         """What the dialogue receives; None for pushes that need no answer (unsubscribe, VIEW...)."""
         if self.msg_type in ("text", "voice"):
             # Typed text is never taken as an intent: only our own mappings send "/intent".
-            return self.text.lstrip("/").strip()[:MAX_TEXT_CHARS] or None
+            return typed_text(self.text)[:MAX_TEXT_CHARS] or None
         if self.msg_type != "event":
             return None
         if self.event in GREETING_EVENTS:

@@ -10,12 +10,30 @@ export ACTION_ENDPOINT_URL="${ACTION_ENDPOINT_URL:-http://127.0.0.1:$ACTIONS_POR
 export TRACKER_DB_PATH="${TRACKER_DB_PATH:-var/tracker.db}"
 export RASA_ENDPOINTS="${RASA_ENDPOINTS:-bot/endpoints.yml}"
 export RASA_CREDENTIALS="${RASA_CREDENTIALS:-bot/credentials.yml}"
-# The production profile protects the HTTP API with a token (RASA_API_TOKEN).
-if [ -n "${RASA_API_TOKEN:-}" ]; then
-  export RASA_AUTH_ARGS="--auth-token $RASA_API_TOKEN" RASA_STATUS_QUERY="?token=$RASA_API_TOKEN"
-else
-  export RASA_AUTH_ARGS="" RASA_STATUS_QUERY=""
-fi
+# The parts' shared secrets (security/service_secrets.py): the Rasa HTTP API token, Rasa -> action
+# server, action server -> back end. Each is the variable as given (or NAME_FILE, a file holding
+# it); else a random one generated once into $SECRETS_DIR (mode 600, so it survives restarts). They
+# reach the processes through the environment only: never argv (`ps` shows argv to every user),
+# never a log, never printed.
+SECRETS_DIR="${SECRETS_DIR:-var/secrets}"
+ensure_secret() {
+  local name=$1 file_var="${1}_FILE" file
+  if [ -z "${!name:-}" ] && [ -z "${!file_var:-}" ]; then
+    file="$SECRETS_DIR/$(tr '[:upper:]' '[:lower:]' <<<"$name")"
+    if [ ! -s "$file" ]; then
+      (umask 077 && mkdir -p "$SECRETS_DIR" && head -c 32 /dev/urandom | base64 | tr -d '/+=\n' >"$file")
+    fi
+    printf -v "$name" '%s' "$(cat "$file")"
+  fi
+  export "${name?}"
+}
+for _secret in RASA_API_TOKEN ACTION_SERVER_TOKEN BACKEND_SERVICE_TOKEN; do ensure_secret "$_secret"; done
+unset _secret
+# Every process listens on loopback unless told otherwise (RASA_HOST, ACTIONS_HOST, BACKEND_HOST).
+export RASA_HOST="${RASA_HOST:-127.0.0.1}" BACKEND_HOST="${BACKEND_HOST:-127.0.0.1}"
+export SANIC_HOST="${ACTIONS_HOST:-127.0.0.1}"
+# Conversations are kept RETENTION_DAYS (default 180), then deleted (`make retention`, bot/retention.py).
+export RETENTION_DAYS="${RETENTION_DAYS:-180}"
 # Channel secrets referenced by bot/credentials.yml (docs/CHANNELS.md). Rasa refuses to start when
 # one is unset, so each gets an empty default: an unconfigured WeChat channel answers 503, and the
 # hotline without HOTLINE_TOKEN answers only callers on this machine (embedded profile only).

@@ -43,6 +43,9 @@ RASA_MODEL="${RASA_MODEL:-models/assistant.tar.gz}"
 # listen on BALANCER_HOST (0.0.0.0 to serve channels from other machines, behind a firewall/TLS).
 REPLICA_HOST="${REPLICA_HOST:-127.0.0.1}"
 BALANCER_HOST="${BALANCER_HOST:-127.0.0.1}"
+# The actions balancer serves only the Rasa replicas: loopback unless set on its own (moving the
+# channels' balancer to a public address must not expose the action servers).
+ACTIONS_BALANCER_HOST="${ACTIONS_BALANCER_HOST:-127.0.0.1}"
 LOG_DIR="${PRODUCTION_LOG_DIR:-var/production/logs}"
 READY_SECONDS="${READY_SECONDS:-300}"
 NOTICES_INTERVAL="${NOTICES_INTERVAL:-300}"   # seconds between passes of the outage-notice job
@@ -60,23 +63,34 @@ token_from_file() {
   export "${name?}"
 }
 mkdir -p "$LOG_DIR"
-# The HTTP API (tracker, model, ...) is protected in this profile.
-token_from_file RASA_API_TOKEN "$(dirname "$LOG_DIR")/rasa_api_token"
+# The parts' secrets (RASA_API_TOKEN, ACTION_SERVER_TOKEN, BACKEND_SERVICE_TOKEN): scripts/env.sh
+# takes them from the environment or generates them once into this profile's own folder.
+export SECRETS_DIR="${SECRETS_DIR:-$(dirname "$LOG_DIR")/secrets}"
 # The hotline webhook too: give the gateway this token (Authorization: Bearer <token>). Without
 # one, anyone who reaches the balancer could speak for any call.
 token_from_file HOTLINE_TOKEN "$(dirname "$LOG_DIR")/hotline_token"
-source scripts/env.sh   # fills anything still unset (PYTHONPATH, ...) and RASA_AUTH_ARGS
+source scripts/env.sh   # fills anything still unset (PYTHONPATH, secrets, ...)
 
 # --- processes ------------------------------------------------------------------------------
 pids=()
 stop_all() {
   trap - INT TERM EXIT
   echo "Stopping the production profile..."
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  # The supervised processes, and any other child still running (a readiness check, say).
+  for pid in "${pids[@]}" $(jobs -p); do kill -TERM "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  # Whatever is left of this process group (a replica between restarts, say).
+  if [ "$(ps -o pgid= $$ | tr -d ' ')" = "$$" ]; then kill -TERM -- -$$ 2>/dev/null || true; fi
   echo "All processes stopped."
 }
-trap stop_all INT TERM EXIT
+trap stop_all INT TERM HUP EXIT
+
+# STOP_WITH_PID: stop everything when that process ends, even by SIGKILL (the tests set it to
+# pytest's pid, so a killed test run leaves nothing running).
+if [ -n "${STOP_WITH_PID:-}" ]; then
+  ( while kill -0 "$STOP_WITH_PID" 2>/dev/null; do sleep 1; done; kill -TERM $$ ) &
+  pids+=($!)
+fi
 
 # supervise LOG COMMAND...: run COMMAND in the background and start it again whenever it exits,
 # as systemd or Kubernetes would: a crashed replica comes back by itself (the others and the
@@ -102,6 +116,8 @@ supervise() {
 .venv/bin/python -m backend.db_admin migrate
 
 supervise "$LOG_DIR/backend.log" .venv/bin/python -m backend
+# Conversations older than RETENTION_DAYS deleted from the tracker store, once a day.
+supervise "$LOG_DIR/retention.log" .venv/bin/python -m bot.retention --interval "${RETENTION_INTERVAL:-86400}"
 
 # Outage notices to WeChat subscribers (connectors/notices.py): ONE job for the whole deployment,
 # never one per replica or per machine. The back end lists a notice as pending until the job
@@ -116,30 +132,33 @@ fi
 
 action_upstreams=()
 for port in $ACTIONS_REPLICA_PORTS; do
-  SANIC_HOST="$REPLICA_HOST" supervise "$LOG_DIR/actions-$port.log" .venv/bin/rasa run actions --actions actions --port "$port"
+  SANIC_HOST="$REPLICA_HOST" supervise "$LOG_DIR/actions-$port.log" .venv/bin/python -m security.action_server --actions actions --port "$port"
   action_upstreams+=(--upstream "http://$REPLICA_HOST:$port")
 done
-supervise "$LOG_DIR/balancer-actions.log" .venv/bin/python scripts/balancer.py --host "$BALANCER_HOST" --port "$ACTIONS_PORT" --actions-fallback \
+supervise "$LOG_DIR/balancer-actions.log" .venv/bin/python scripts/balancer.py --host "$ACTIONS_BALANCER_HOST" --port "$ACTIONS_PORT" --actions-fallback \
   "${action_upstreams[@]}"
 
 rasa_upstreams=()
 for port in $RASA_REPLICA_PORTS; do
-  # shellcheck disable=SC2086  # RASA_AUTH_ARGS is two words on purpose
-  supervise "$LOG_DIR/rasa-$port.log" .venv/bin/rasa run --enable-api $RASA_AUTH_ARGS --model "$RASA_MODEL" \
+  # The token reaches Rasa through the environment (security/rasa_server.py), never argv.
+  supervise "$LOG_DIR/rasa-$port.log" .venv/bin/python -m security.rasa_server --model "$RASA_MODEL" \
     --interface "$REPLICA_HOST" --port "$port" --endpoints "$RASA_ENDPOINTS" --credentials "$RASA_CREDENTIALS"
   rasa_upstreams+=(--upstream "http://$REPLICA_HOST:$port")
 done
 supervise "$LOG_DIR/balancer-rasa.log" .venv/bin/python scripts/balancer.py --host "$BALANCER_HOST" --port "$RASA_PORT" "${rasa_upstreams[@]}"
 
-scripts/wait_ready.sh "http://127.0.0.1:$BACKEND_PORT/api/v1/health" "back end" 60
+# In the background and awaited: bash runs a trap (Ctrl-C, STOP_WITH_PID) only between commands,
+# and `wait` is one it interrupts, where a foreground wait_ready.sh would hold it for minutes.
+ready() { scripts/wait_ready.sh "$@" & wait $!; }
+ready "http://127.0.0.1:$BACKEND_PORT/api/v1/health" "back end" 60
 for port in $ACTIONS_REPLICA_PORTS; do
-  scripts/wait_ready.sh "http://$REPLICA_HOST:$port/health" "action server :$port" 120
+  ready "http://$REPLICA_HOST:$port/health" "action server :$port" 120
 done
 for port in $RASA_REPLICA_PORTS; do
-  scripts/wait_ready.sh "http://$REPLICA_HOST:$port/status$RASA_STATUS_QUERY" "Rasa server :$port" "$READY_SECONDS"
+  ready "http://$REPLICA_HOST:$port/" "Rasa server :$port" "$READY_SECONDS"
 done
-scripts/wait_ready.sh "http://127.0.0.1:$RASA_PORT/__balancer/health" "Rasa balancer" 30
-scripts/wait_ready.sh "http://127.0.0.1:$ACTIONS_PORT/__balancer/health" "actions balancer" 30
+ready "http://127.0.0.1:$RASA_PORT/__balancer/health" "Rasa balancer" 30
+ready "http://127.0.0.1:$ACTIONS_PORT/__balancer/health" "actions balancer" 30
 
 cat <<EOM
 PRODUCTION PROFILE READY (logs in $LOG_DIR/)

@@ -7,4 +7,5 @@ source scripts/env.sh
 
 .venv/bin/rasa test core --model models/assistant.tar.gz --stories tests/conversations \
   --fail-on-prediction-errors --out results/core --no-plot
-.venv/bin/python -m pytest -q tests/e2e -p no:randomly
+# The embedded profile's security suite shares the e2e suite's running stack (tests/conftest.py).
+.venv/bin/python -m pytest -q tests/e2e tests/security/stack/test_embedded.py -p no:randomly

@@ -1,9 +1,14 @@
-"""Work-order system: create (idempotent on request_id), progress by number, list by phone."""
+"""Work-order system: create (idempotent on request_id), progress by number, list by phone.
+
+Listing by phone needs a grant from POST /api/v1/sms/codes/verify for that phone (purpose
+work_orders): a phone number alone reveals nothing, not even whether orders exist.
+"""
 from __future__ import annotations
 
 from aiohttp import web
 
 from backend import context
+from backend import one_time_codes as codes
 from backend import validation as v
 from backend.errors import ApiError
 from backend.responses import json_response
@@ -43,5 +48,8 @@ async def list_work_orders(request: web.Request) -> web.Response:
     phone = v.phone(phone)
     limit = v.int_param(request.query.get("limit"), "limit", 1, 50, 20)
     now = context.now(request)
+    if not await codes.grant_is_valid(context.sessions(request), request.query.get("grant"), phone,
+                                      codes.WORK_ORDERS, now):
+        raise ApiError(403, "PHONE_NOT_VERIFIED", "请先通过短信验证码验证该手机号，再查询其登记的工单")
     orders = await orders_for_phone(context.sessions(request), phone, limit)
     return json_response({"orders": [order_summary(order, now) for order in orders]})

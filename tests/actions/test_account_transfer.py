@@ -13,7 +13,7 @@ from actions.account_transfer import (KINDS, UNKNOWN, ActionAccountTransfer, Act
                                       kind_of)
 from actions.progress import ActionApplicationProgress
 from tests.actions.account_helpers import HOLDER, assert_masked, payloads, polite_apology, run, slot_events
-from tests.conftest import entity, make_tracker, texts
+from tests.conftest import entity, make_tracker, orders_for_phone, texts
 
 ACTION = ActionAccountTransfer()
 PHONE = "13912340001"
@@ -205,8 +205,7 @@ async def test_order_is_filed_once_and_tracked(backend):
     assert slot_events(events)["transfer_kind"] is None
     said, _, _ = await submit()
     assert "之前已经提交过" in said and order_no in said
-    listed = await backend_client.get("/api/v1/work-orders", phone=PHONE)
-    assert [o["order_no"] for o in listed.data["orders"]] == [order_no]
+    assert [o["order_no"] for o in await orders_for_phone(None, PHONE)] == [order_no]
     order = await backend_client.get(f"/api/v1/work-orders/{order_no}", phone=PHONE)
     assert order.ok and order.data["type"] == "account_transfer" and order.data["details"]["kind"] == "transfer"
     # application_progress follows it with the order number and the phone
@@ -225,8 +224,7 @@ async def test_rename_and_close_receipts_and_progress_name_their_kind(backend, k
     assert card["业务类型"] == name and f"{name}申请已提交" in said
     order = await backend_client.get(f"/api/v1/work-orders/{order_no}", phone=PHONE)
     assert order.data["type_name"] == name and "过户" not in order.data["type_name"]
-    listed = await backend_client.get("/api/v1/work-orders", phone=PHONE)
-    assert [o["type_name"] for o in listed.data["orders"]] == [name]
+    assert [o["type_name"] for o in await orders_for_phone(None, PHONE)] == [name]
     progress = CollectingDispatcher()
     await ActionApplicationProgress().run(progress, make_tracker("查进度", intent="application_progress", slots={
         "progress_order_no": order_no, "progress_phone": PHONE}), {})
@@ -245,15 +243,13 @@ async def test_account_number_that_does_not_exist_files_nothing(backend):
     said, events, _ = await submit(transfer_account_no="0399999999")
     assert "没有找到您提供的户号，申请未提交" in said
     assert slot_events(events)["transfer_account_no"] is None
-    listed = await backend_client.get("/api/v1/work-orders", phone=PHONE)
-    assert listed.data["orders"] == []
+    assert await orders_for_phone(None, PHONE) == []
 
 
 async def test_declined_confirmation_files_nothing(backend):
     said, _, _ = await submit(account_transfer_confirmed=False)
     assert "没有提交任何申请" in said
-    listed = await backend_client.get("/api/v1/work-orders", phone=PHONE)
-    assert listed.data["orders"] == []
+    assert await orders_for_phone(None, PHONE) == []
 
 
 async def test_back_end_trouble_keeps_the_answers_for_a_resubmit(backend_trouble):

@@ -16,7 +16,7 @@ from actions.complaint_form import (ActionSubmitComplaint, AskComplaintConfirmed
 from knowledge.tariff import compute_bill
 from tests.actions.account_helpers import (HOLDER, TODAY, assert_masked, payloads, polite_apology, run, slot_events,
                                            verified)
-from tests.conftest import entity, make_tracker, texts
+from tests.conftest import entity, make_tracker, orders_for_phone, texts
 
 ACTION = ActionComplaint()
 PHONE = "13612340002"
@@ -159,7 +159,7 @@ async def test_confirmation_summary_masks_numbers_in_free_text():
 
 
 async def orders():
-    return (await backend_client.get("/api/v1/work-orders", phone=PHONE)).data["orders"]
+    return await orders_for_phone(None, PHONE)
 
 
 async def test_complaint_order_is_filed_once_with_category_and_commitments(backend):

@@ -15,7 +15,7 @@ from actions.connection_form import (
 from actions.forms import FAILURES_SLOT
 from actions.replies import hotline, region
 from tests.actions.account_helpers import parsed  # the NLU rule extractor's entities for a message
-from tests.conftest import entity, make_tracker, texts
+from tests.conftest import entity, make_tracker, orders_for_phone, texts
 
 FORM = "connection_form"
 
@@ -380,11 +380,7 @@ async def submit(dispatcher: CollectingDispatcher, sender: str = "test-user-0001
 
 
 async def orders_for(phone: str) -> List[Dict[str, Any]]:
-    from actions import backend_client
-
-    result = await backend_client.get("/api/v1/work-orders", phone=phone)
-    assert result.ok
-    return result.data["orders"]
+    return await orders_for_phone(None, phone)
 
 
 async def test_submission_creates_the_order_and_replies_with_the_receipt(backend, dispatcher):

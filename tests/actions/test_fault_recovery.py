@@ -20,11 +20,20 @@ from actions import backend_client
 from backend.app import create_app
 from knowledge import load_knowledge
 from tests.actions.test_charging_pile import COMPLETE, PHONE_NO, submit
-from tests.conftest import FIXED_NOW, texts
+from tests.conftest import FIXED_NOW, orders_for_phone, texts
 
 
 def hotline() -> str:
     return str(load_knowledge().region().value("service.hotlines.power_service")["number"])
+
+
+def forwarded(request: web.Request) -> dict:
+    """The headers a proxy passes on: the body's type and the caller's service token (the back end
+    answers 401 without it)."""
+    headers = {"Content-Type": "application/json"}
+    if "X-Service-Token" in request.headers:
+        headers["X-Service-Token"] = request.headers["X-Service-Token"]
+    return headers
 
 
 class SwitchableFront:
@@ -43,7 +52,7 @@ class SwitchableFront:
         body = await request.read()
         async with aiohttp.ClientSession() as session:
             async with session.request(request.method, self.upstream + request.path_qs, data=body or None,
-                                       headers={"Content-Type": "application/json"}) as response:
+                                       headers=forwarded(request)) as response:
                 status, payload = response.status, await response.read()
         if self.mode == "slow":
             await asyncio.sleep(1.5)  # the order is committed; the answer comes after the timeout
@@ -69,9 +78,7 @@ async def front(tmp_path, monkeypatch):
 
 
 async def orders(front) -> list:
-    async with aiohttp.ClientSession() as session:
-        async with session.get(f"{front.real_url}/api/v1/work-orders?phone={PHONE_NO}") as response:
-            return (await response.json())["orders"]
+    return await orders_for_phone(front.real_url, PHONE_NO)
 
 
 async def submit_and_read(sender: str = "fault-user-1") -> str:

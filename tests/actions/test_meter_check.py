@@ -11,7 +11,7 @@ from actions.meter_check import (ActionMeterCheck, ActionSubmitMeterTest, AskMet
                                  ValidateMeterTestForm, detect_request)
 from tests.actions.account_helpers import (HIGH_USAGE, HOLDER, assert_masked, payloads, polite_apology, run,
                                            slot_events, verified)
-from tests.conftest import entity, make_tracker, texts
+from tests.conftest import entity, make_tracker, orders_for_phone, texts
 
 ACTION = ActionMeterCheck()
 PHONE = "15800005678"  # HIGH_USAGE's own phone
@@ -41,9 +41,10 @@ async def test_fast_meter_general_answer(backend_failing):
     assert backend_failing.calls == []
 
 
-async def test_fast_meter_in_a_locked_conversation_has_no_verify_button(backend_failing):
+async def test_fast_meter_after_failed_checks_still_offers_verification(backend_failing):
+    # No lock-out any more: the back-off applies when the customer tries again (ActionVerifyAccount).
     said, _, dispatcher = await check("我家电表走得太快了", verify_failures=3.0)
-    assert "常见原因" in said and "暂时不能在线验证" in said and "/verify_account" not in payloads(dispatcher)
+    assert "常见原因" in said and "暂时不能在线验证" not in said and "/verify_account" in payloads(dispatcher)
 
 
 async def test_verifying_answers_the_kept_fast_meter_question(backend):
@@ -143,8 +144,7 @@ async def test_confirmation_summary_is_masked():
 
 
 async def meter_orders():
-    listed = await backend_client.get("/api/v1/work-orders", phone=PHONE)
-    return [o for o in listed.data["orders"] if o["type"] == "meter_test"]
+    return [o for o in await orders_for_phone(None, PHONE) if o["type"] == "meter_test"]
 
 
 async def test_meter_test_order_is_filed_once(backend):

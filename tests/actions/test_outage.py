@@ -88,7 +88,10 @@ async def test_by_account_in_a_fault_area_gives_cause_progress_and_restoration(b
     first = said.split("\n")[0]
     assert "目前有故障停电" in first and fault["repair_status_text"] in first
     assert f"预计{time_text(fault['estimated_restoration'])}恢复供电" in first
-    assert fault["cause"] in said and fault["area_desc"] in said
+    assert fault["cause"] in said
+    # Not verified: whether the account's supply is affected, never where the account is.
+    assert fault["area_desc"] not in said and fault["district"] not in said
+    assert not any(street in said for street in fault["streets"])
     # the 户号 is masked everywhere, the card carries the same facts as the text
     assert FAULT_ACCOUNT not in said and "03******06" in said
     card = next(m["custom"]["card"] for m in chat.dispatcher.messages if m.get("custom"))
@@ -112,7 +115,8 @@ async def test_by_account_planned_outage_gives_start_end_reason_and_notice(backe
 async def test_unknown_account_is_masked_and_the_place_asked_again(backend):
     chat = Conversation()
     said = await chat.say("户号0399999999停电了吗")
-    assert "没有找到户号03******99" in said and "0399999999" not in said
+    assert said.startswith("请核对一下户号03******99是否正确") and "0399999999" not in said
+    assert "没有找到" not in said and "不存在" not in said
     assert chat.slots[AWAITING_SLOT] == "place" and chat.slots["outage_account_no"] is None
 
 
@@ -151,11 +155,21 @@ async def test_the_own_street_comes_before_the_rest_of_the_district(backend):
                      area_desc="华富街道测试小区", start_at=FIXED_NOW - timedelta(hours=1), end_at=None,
                      affected_households=10, cause="低压线路短路", repair_status="dispatched",
                      estimated_restoration=FIXED_NOW + timedelta(hours=2))
-    chat = Conversation()
+    chat = Conversation({"verified_account_no": PLANNED_ACCOUNT, "verification_expires_at": time.time() + 600})
     said = await chat.say(f"户号{PLANNED_ACCOUNT}会停电吗")
     head, _, rest = said.partition("另外还有")
     assert "莲花街道" in head and "华富街道测试小区" not in head
     assert "华富街道" in rest
+
+
+async def test_an_unverified_account_lookup_names_no_place_and_no_other_outage(backend):
+    await add_outage(backend, outage_id="GZ9902", kind="fault", district="福田区", streets=["华富街道"],
+                     area_desc="华富街道测试小区", start_at=FIXED_NOW - timedelta(hours=1), end_at=None,
+                     affected_households=10, cause="低压线路短路", repair_status="dispatched",
+                     estimated_restoration=FIXED_NOW + timedelta(hours=2))
+    said = await Conversation().say(f"户号{PLANNED_ACCOUNT}会停电吗")
+    assert "计划停电" in said.split("\n")[0]
+    assert "福田" not in said and "莲花" not in said and "华富" not in said and "另外还有" not in said
 
 
 async def test_address_text_is_read_by_the_back_end(backend):

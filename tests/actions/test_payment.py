@@ -13,7 +13,7 @@ from actions.payment import ActionPayment, detect_request, refund_reason
 from actions.refund import AskRefundConfirmed, ActionSubmitRefund, ValidateRefundForm
 from tests.actions.account_helpers import (ARREARS, HOLDER, PREPAID, TODAY, assert_masked, payloads, polite_apology,
                                            run, slot_events, verified)
-from tests.conftest import entity, make_tracker, texts
+from tests.conftest import entity, make_tracker, orders_for_phone, texts
 
 ACTION = ActionPayment()
 PHONE = "13812345678"
@@ -208,9 +208,7 @@ async def test_confirmation_summary_is_masked():
 
 
 async def orders_for(phone):
-    result = await backend_client.get("/api/v1/work-orders", phone=phone)
-    assert result.ok
-    return result.data["orders"]
+    return await orders_for_phone(None, phone)
 
 
 async def test_refund_order_is_filed_once(backend):
@@ -283,9 +281,10 @@ async def test_general_prepaid_question_needs_no_verification(backend_failing):
     assert "/verify_account" not in payloads(dispatcher) and "after_verification" not in slot_events(events)
 
 
-async def test_locked_conversation_gets_no_verify_button_for_a_balance_question(backend_failing):
+async def test_balance_question_after_failed_checks_still_offers_verification(backend_failing):
+    # No lock-out any more: the back-off applies when the customer tries again (ActionVerifyAccount).
     said, _, dispatcher = await pay("卡表还剩多少钱", verify_failures=3.0)
-    assert "暂时不能在线验证" in said and "/verify_account" not in payloads(dispatcher)
+    assert "暂时不能在线验证" not in said and "/verify_account" in payloads(dispatcher)
     for tip in value("account_services.payment.prepaid_meter"):
         assert tip in said  # the general answer is still given
 

@@ -12,7 +12,6 @@ from typing import Any, Dict, List, Optional
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import backend_client
 from actions.fault_triage import HAZARD_SLOT, TRIAGE_SLOT, ActionTriageFault
 from actions.forms import CONTINUE_CANCEL_BUTTONS, FAILURES_SLOT, MAX_FAILURES
 from actions.hazards import power_hotline, safety_text
@@ -23,7 +22,7 @@ from actions.repair import (
 from actions.replies import hotline, region
 from backend import seed
 from bot.text import normalize
-from tests.conftest import FIXED_NOW, make_tracker, texts
+from tests.conftest import FIXED_NOW, make_tracker, orders_for_phone, texts
 
 FORM = "repair_form"
 PHONE = "13912345678"
@@ -69,9 +68,7 @@ async def submit(dispatcher, slots=None, sender_id="test-user-0001"):
 
 
 async def orders_for(phone: str) -> List[Dict[str, Any]]:
-    result = await backend_client.get("/api/v1/work-orders", phone=phone)
-    assert result.ok, result
-    return [order for order in result.data["orders"] if order["type"] == "repair"]
+    return [order for order in await orders_for_phone(None, phone) if order["type"] == "repair"]
 
 
 # -- the form: first message ----------------------------------------------------------------------

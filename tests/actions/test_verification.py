@@ -63,28 +63,59 @@ async def test_unknown_account_gets_the_same_answer_as_wrong_digits(backend):
     assert slots_of(events)["verify_failures"] == 1.0
 
 
-async def test_lock_out_per_conversation(backend):
-    dispatcher, events = await verify(HOLDER, "9999", verify_failures=float(MAX_FAILURES_PER_CONVERSATION - 1))
-    assert "暂时不能在线验证" in texts(dispatcher) and "95598" in texts(dispatcher)
-    assert slots_of(events)["verify_failures"] == float(MAX_FAILURES_PER_CONVERSATION)
+async def test_back_off_per_conversation_not_a_lock(backend, fresh_rate_limits):
+    for _ in range(MAX_FAILURES_PER_CONVERSATION - 1):
+        await verify(HOLDER, "9999")
+    dispatcher, events = await verify(HOLDER, "9999")
+    said = texts(dispatcher)
+    assert "验证未通过" in said and "秒后再试" in said and "95598" in said
+    # While it waits, even the right digits are not sent to the back end...
+    dispatcher, events = await verify(HOLDER, "1234")
+    assert "后再试" in texts(dispatcher) and "verified_account_no" not in slots_of(events)
+    # ...and once the wait is over, the holder gets in: a back-off, not a lock-out.
+    fresh_rate_limits._clock = lambda: time.time() + 31
+    dispatcher, events = await verify(HOLDER, "1234")
+    assert slots_of(events)["verified_account_no"] == HOLDER
 
 
-async def test_locked_conversation_does_not_even_ask_the_back_end(backend_failing):
-    dispatcher, events = await verify(HOLDER, "1234", verify_failures=float(MAX_FAILURES_PER_CONVERSATION))
-    assert "暂时不能在线验证" in texts(dispatcher)
+async def test_waiting_conversation_does_not_even_ask_the_back_end(backend_failing, fresh_rate_limits):
+    from security.rate_limit import Subject
+
+    subject = Subject("verify", "test-user-0001", None, HOLDER)
+    for _ in range(MAX_FAILURES_PER_CONVERSATION):
+        await fresh_rate_limits.failed(subject)
+    dispatcher, events = await verify(HOLDER, "1234")
+    assert "后再试" in texts(dispatcher)
     assert backend_failing.calls == []
     assert "verified_account_no" not in slots_of(events)
 
 
-async def test_lock_out_per_account_across_conversations(backend):
-    # Five wrong attempts from five different conversations lock the account in the back end
-    # (423); then even the right digits are refused with the lock-out message.
-    for attempt in range(5):
+async def test_strangers_slow_each_other_but_not_the_holder(backend):
+    # The holder has verified from this conversation (their WeChat identity) before.
+    await verify(ARREARS, "2345", sender="wechat:holder-openid")
+    # Guessers from many fresh conversations: the account's own count makes them wait...
+    for attempt in range(6):
         await verify(ARREARS, "0000", sender=f"guesser-{attempt}")
-    dispatcher, events = await verify(ARREARS, "2345", sender="the-real-holder")
-    assert "暂时不能在线验证" in texts(dispatcher)
-    assert "verified_account_no" not in slots_of(events)
-    assert slots_of(events)["account_no"] is None
+    dispatcher, events = await verify(ARREARS, "2345", sender="guesser-new")
+    assert "后再试" in texts(dispatcher) and "verified_account_no" not in slots_of(events)
+    # ...but the holder's own channel identity is not held back.
+    dispatcher, events = await verify(ARREARS, "2345", sender="wechat:holder-openid")
+    assert slots_of(events)["verified_account_no"] == ARREARS
+
+
+async def test_one_address_making_new_conversations_is_slowed(backend):
+    for attempt in range(6):
+        dispatcher = CollectingDispatcher()
+        tracker = make_tracker("1234", intent="inform", sender_id=f"script-{attempt}",
+                               slots={"account_no": f"030000000{attempt % 5 + 1}", "phone_last4": "0000"})
+        tracker.latest_message["metadata"] = {"client_address": "203.0.113.9"}
+        await ActionVerifyAccount().run(dispatcher, tracker, {})
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("1234", intent="inform", sender_id="script-new",
+                           slots={"account_no": HOLDER, "phone_last4": "1234"})
+    tracker.latest_message["metadata"] = {"client_address": "203.0.113.9"}
+    events = await ActionVerifyAccount().run(dispatcher, tracker, {})
+    assert "后再试" in texts(dispatcher) and "verified_account_no" not in slots_of(events)
 
 
 async def test_verification_expires():
@@ -109,8 +140,11 @@ def test_channel_identity_only_from_trusted_channels(monkeypatch):
     assert channel_identity(_with_channel(make_tracker("查电费"), "wechat", metadata)) is None
     monkeypatch.setenv("IDENTITY_TRUSTED_CHANNELS", "wechat,miniprogram")
     assert verified_account(_with_channel(make_tracker("查电费"), "wechat", metadata)) == HOLDER
-    # Anyone can put metadata on a REST message: never trusted.
+    # Anyone can put metadata on a REST message: never trusted, not even when configured.
     assert verified_account(_with_channel(make_tracker("查电费"), "rest", metadata)) is None
+    monkeypatch.setenv("IDENTITY_TRUSTED_CHANNELS", "rest,kiosk,hotline,wechat")
+    for unsigned in ("rest", "kiosk", "hotline"):
+        assert verified_account(_with_channel(make_tracker("查电费"), unsigned, metadata)) is None
     assert channel_identity(_with_channel(make_tracker("查电费"), "wechat", {"verified_account_no": "12345"})) is None
 
 
@@ -159,11 +193,7 @@ async def test_back_end_error_is_a_polite_apology(backend_failing):
     await _apology_checks()
 
 
-def test_offer_when_the_conversation_is_locked_has_no_verify_button():
-    dispatcher = CollectingDispatcher()
-    offer_verification(dispatcher, "查询账单", make_tracker("查电费", slots={"verify_failures": 3.0}))
-    assert "暂时不能在线验证" in texts(dispatcher)
-    assert not dispatcher.messages[0].get("buttons")
+def test_offer_has_the_verify_button():
     dispatcher = CollectingDispatcher()
     offer_verification(dispatcher, "查询账单")
     assert dispatcher.messages[0]["buttons"][0]["payload"] == "/verify_account"

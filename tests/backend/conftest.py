@@ -11,6 +11,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from backend.app import create_app
 from backend.clock import CHINA_TZ
+from tests.conftest import SERVICE_HEADERS
 
 # A Wednesday morning: "tomorrow" is a working day and summer bills are in the 24 months.
 NOW = datetime(2026, 3, 18, 10, 0, tzinfo=CHINA_TZ)
@@ -54,7 +55,7 @@ def clock() -> MovableClock:
 
 @pytest.fixture
 async def client(db_url, clock):
-    async with TestClient(TestServer(create_app(db_url, now=clock))) as test_client:
+    async with TestClient(TestServer(create_app(db_url, now=clock)), headers=SERVICE_HEADERS) as test_client:
         yield test_client
 
 

@@ -1,4 +1,4 @@
-"""Accounts, bills, and identity verification with lock-out."""
+"""Accounts, bills, and identity verification (no lock-out)."""
 from __future__ import annotations
 
 import re
@@ -137,42 +137,11 @@ async def test_verify_unknown_account_is_404(client):
     assert (await error_of(response, 404))["code"] == "ACCOUNT_NOT_FOUND"
 
 
-async def test_lock_out_after_five_failures_then_unlock(client, clock):
+async def test_no_lock_out_the_holder_passes_after_many_failures(client):
+    # Strangers' wrong guesses must not lock the holder out (the action server slows guessers).
     wrong = {"account_no": "0300000001", "phone_last4": "0000"}
-    right = {"account_no": "0300000001", "phone_last4": "1234"}
-    for attempts_left in (4, 3, 2, 1):
+    for _ in range(8):
         error = await error_of(await client.post(VERIFY, json=wrong), 403)
-        assert error["code"] == "VERIFICATION_FAILED" and error["attempts_left"] == attempts_left
-        clock.advance(minutes=1)
-    response = await client.post(VERIFY, json=wrong)  # the fifth failure locks
-    error = await error_of(response, 423)
-    assert error["code"] == "ACCOUNT_LOCKED"
-    assert 0 < error["retry_after_seconds"] <= 30 * 60
-    assert response.headers["Retry-After"] == str(error["retry_after_seconds"])
-
-    clock.advance(minutes=5)
-    error = await error_of(await client.post(VERIFY, json=right), 423)  # even the right answer
-    # Other accounts are unaffected.
-    ok = await client.post(VERIFY, json={"account_no": "0300000002", "phone_last4": "2345"})
-    assert ok.status == 200
-
-    clock.advance(seconds=error["retry_after_seconds"])
+        assert error["code"] == "VERIFICATION_FAILED" and "attempts_left" not in error
+    right = {"account_no": "0300000001", "phone_last4": "1234"}
     assert (await client.post(VERIFY, json=right)).status == 200
-
-
-async def test_success_resets_the_failure_count(client):
-    wrong = {"account_no": "0300000003", "phone_last4": "9999"}
-    for _ in range(4):
-        await client.post(VERIFY, json=wrong)
-    assert (await client.post(VERIFY, json={"account_no": "0300000003", "phone_last4": "3456"})).status == 200
-    error = await error_of(await client.post(VERIFY, json=wrong), 403)
-    assert error["attempts_left"] == 4
-
-
-async def test_failures_older_than_the_window_do_not_count(client, clock):
-    wrong = {"account_no": "0300000005", "phone_last4": "9999"}
-    for _ in range(4):
-        await client.post(VERIFY, json=wrong)
-    clock.advance(minutes=31)
-    error = await error_of(await client.post(VERIFY, json=wrong), 403)
-    assert error["attempts_left"] == 4

@@ -8,6 +8,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from tests.conftest import SERVICE_HEADERS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,7 +31,8 @@ def test_python_dash_m_backend(tmp_path):
         while True:
             try:
                 url = f"http://127.0.0.1:{port}/api/v1/accounts/0300000001"
-                with urllib.request.urlopen(url, timeout=2) as response:
+                request = urllib.request.Request(url, headers=SERVICE_HEADERS)
+                with urllib.request.urlopen(request, timeout=2) as response:
                     assert response.status == 200
                     break
             except OSError:
@@ -42,3 +44,11 @@ def test_python_dash_m_backend(tmp_path):
         process.terminate()
         output = process.communicate(timeout=20)[0].decode()
     assert "0300000001" not in output and "03******01" in output  # access log masked
+
+
+def test_python_dash_m_backend_refuses_to_start_without_its_service_token(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "BACKEND_SERVICE_TOKEN"}
+    env["BACKEND_DB_URL"] = f"sqlite+aiosqlite:///{tmp_path}/backend.db"
+    result = subprocess.run([sys.executable, "-m", "backend"], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "BACKEND_SERVICE_TOKEN" in result.stderr

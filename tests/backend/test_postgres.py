@@ -9,13 +9,16 @@ import uuid
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from backend import seed
 from backend.app import create_app
+from backend.context import SESSIONS
 from backend.db import sync_url
+from backend.models import VerificationFailure
 from tests.backend.conftest import NOW
+from tests.conftest import SERVICE_HEADERS
 
 ADMIN_URL = os.environ.get("BACKEND_TEST_POSTGRES_URL")
 pytestmark = pytest.mark.skipif(not ADMIN_URL, reason="BACKEND_TEST_POSTGRES_URL not set")
@@ -36,7 +39,7 @@ def postgres_url():
 
 
 async def test_flows_on_postgres(postgres_url):
-    async with TestClient(TestServer(create_app(postgres_url, now=NOW))) as client:
+    async with TestClient(TestServer(create_app(postgres_url, now=NOW)), headers=SERVICE_HEADERS) as client:
         account = await (await client.get(f"/api/v1/accounts/{seed.DEMO_ARREARS}")).json()
         assert account["arrears"] > 0
         outages = await (await client.get("/api/v1/outages", params={"address": "福田莲花街道"})).json()
@@ -62,7 +65,15 @@ async def test_flows_on_postgres(postgres_url):
         again = (await (await client.get("/api/v1/outage-notices/pending?channel=wechat")).json())["notices"]
         assert notices[0]["notice_id"] not in [n["notice_id"] for n in again]
 
-        for _ in range(5):
-            await client.post("/api/v1/accounts/verify", json={"account_no": "0300000001", "phone_last4": "0000"})
-        locked = await client.post("/api/v1/accounts/verify", json={"account_no": "0300000001", "phone_last4": "1234"})
-        assert locked.status == 423
+        # No lock-out (back-off lives in the action server): the holder passes after many failures,
+        # each of which is still recorded for the audit.
+        for _ in range(8):
+            wrong = await client.post("/api/v1/accounts/verify", json={"account_no": "0300000001", "phone_last4": "0000"})
+            assert wrong.status == 403 and (await wrong.json())["error"]["code"] == "VERIFICATION_FAILED"
+        holder = await client.post("/api/v1/accounts/verify", json={"account_no": "0300000001", "phone_last4": "1234"})
+        assert holder.status == 200, await holder.text()
+        assert (await holder.json())["verified"] is True
+        async with client.server.app[SESSIONS]() as session:
+            failures = (await session.execute(select(func.count()).select_from(VerificationFailure).where(
+                VerificationFailure.account_no == "0300000001"))).scalar_one()
+        assert failures == 8

@@ -29,6 +29,20 @@ def order_request(**overrides):
     return {key: value for key, value in body.items() if value is not None}
 
 
+async def listed_by_phone(client, phone: str) -> dict:
+    """GET /work-orders?phone= the way a client must do it now: SMS code first, then the grant."""
+    sent = await client.post("/api/v1/sms/codes", json={"phone": phone, "purpose": "work_orders"})
+    assert sent.status == 201, await sent.text()
+    outbox = await (await client.get("/api/v1/sms/outbox", params={"phone": phone})).json()
+    code = re.search(r"验证码为(\d{6})", outbox["messages"][0]["text"]).group(1)
+    verified = await client.post("/api/v1/sms/codes/verify",
+                                 json={"phone": phone, "purpose": "work_orders", "code": code})
+    assert verified.status == 200, await verified.text()
+    response = await client.get(URL, params={"phone": phone, "grant": (await verified.json())["grant"]})
+    assert response.status == 200, await response.text()
+    return await response.json()
+
+
 async def create(client, status=201, **overrides):
     response = await client.post(URL, json=order_request(**overrides))
     assert response.status == status, await response.text()
@@ -64,7 +78,7 @@ async def test_retry_with_same_request_id_returns_same_order(client):
     first = await create(client)
     again = await create(client, status=200)
     assert again["order_no"] == first["order_no"] and again == first
-    listed = await (await client.get(URL, params={"phone": "13800001234"})).json()
+    listed = await listed_by_phone(client, "13800001234")
     assert [o["order_no"] for o in listed["orders"]].count(first["order_no"]) == 1
 
 
@@ -244,13 +258,23 @@ async def test_demo_orders_in_every_state(client):
 
 async def test_list_by_phone(client):
     await create(client)
-    body = await (await client.get(URL, params={"phone": "13800001234"})).json()
+    body = await listed_by_phone(client, "13800001234")
     numbers = [order["order_no"] for order in body["orders"]]
     assert numbers[0].startswith("CD20260318") and seed.demo_order_no("connection_in_progress", NOW) in numbers
     assert (await error_of(await client.get(URL), 400))["code"] == "MISSING_FIELD"
     assert (await error_of(await client.get(URL, params={"phone": "1"}), 400))["code"] == "INVALID_PHONE"
-    empty = await (await client.get(URL, params={"phone": "19999999999"})).json()
+    empty = await listed_by_phone(client, "19999999999")
     assert empty == {"orders": []}
+
+
+async def test_list_by_phone_without_a_grant_reveals_nothing(client):
+    """A phone number alone used to list that person's orders: now it needs the SMS code."""
+    for phone in ("13800001234", "19999999999"):
+        error = await error_of(await client.get(URL, params={"phone": phone}), 403)
+        assert error == {"code": "PHONE_NOT_VERIFIED", "message": error["message"]}
+    # The lookup by order number and matching phone is unchanged.
+    number = seed.demo_order_no("connection_in_progress", NOW)
+    assert (await client.get(f"{URL}/{number}", params={"phone": "13800001234"})).status == 200
 
 
 async def test_seeded_orders_include_overdue_and_completed(client):
@@ -310,7 +334,7 @@ async def test_account_transfer_order_is_named_by_its_kind(client, kind, label):
     if kind != "transfer":
         assert not any("过户" in step["name"] for step in order["steps"])
         assert "过户" not in order["timeline"][0]["note"]
-    listed = await (await client.get(URL, params={"phone": "13800001234"})).json()
+    listed = await listed_by_phone(client, "13800001234")
     assert next(o for o in listed["orders"] if o["order_no"] == order["order_no"])["type_name"] == label
     # Without the phone the details are hidden, but the kind name still shows.
     anonymous = await (await client.get(f"{URL}/{order['order_no']}")).json()

@@ -12,6 +12,7 @@ from backend import seed
 from backend.app import create_app
 from connectors.notices import Journal, NoticeJob, main
 from tests.backend.conftest import clock, db_url, template_db  # noqa: F401  (fixtures)
+from tests.conftest import SERVICE_HEADERS
 
 OPENID = "oWx_demo-openid-0001"
 SUBSCRIBER = {"account_no": seed.DEMO_HOUSEHOLD_OF_6, "channel": "wechat", "recipient_id": f"wechat:{OPENID}"}
@@ -28,7 +29,7 @@ async def backend(db_url, clock):  # noqa: F811
 async def subscribe(backend_url: str, subscriber=SUBSCRIBER) -> None:
     import aiohttp
 
-    async with aiohttp.ClientSession() as session:
+    async with aiohttp.ClientSession(headers=SERVICE_HEADERS) as session:
         async with session.post(f"{backend_url}/api/v1/outage-subscriptions", json=subscriber) as resp:
             assert resp.status in (200, 201), await resp.text()
 

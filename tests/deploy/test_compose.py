@@ -27,10 +27,11 @@ def environment(service: dict) -> dict:
 def test_the_production_profile_is_described():
     services = compose()["services"]
     assert set(services) == {"postgres", "redis", "migrate", "backend", "actions-1", "actions-2", "actions-balancer",
-                             "rasa-1", "rasa-2", "balancer", "notices"}
+                             "rasa-1", "rasa-2", "balancer", "notices", "retention"}
     for name in ("rasa-1", "rasa-2"):
         env, command = environment(services[name]), " ".join(services[name]["command"])
-        assert "bot/endpoints.production.yml" in command and '--auth-token "$$RASA_API_TOKEN"' in command
+        assert "bot/endpoints.production.yml" in command and "security.rasa_server" in command
+        assert "--auth-token" not in command and env["RASA_API_TOKEN"].startswith("${RASA_API_TOKEN:?")
         assert env["ACTION_ENDPOINT_URL"] == "http://actions-balancer:5055/webhook"
         assert env["TRACKER_DB_HOST"] == "postgres" and env["LOCK_STORE_HOST"] == "redis"
     rasa_balancer = services["balancer"]["command"]
@@ -57,7 +58,9 @@ def test_secrets_come_only_from_the_environment():
             for userinfo in re.findall(r"://(.*?)@", value):  # credentials inside URLs: variables only
                 assert re.fullmatch(r"(\$\{[^}]+\})?:\$\{[A-Z_]*PASSWORD[^}]*\}", userinfo), (name, key, value)
     text = COMPOSE.read_text(encoding="utf-8")
-    for required in ("PGPASSWORD", "REDIS_PASSWORD", "RASA_API_TOKEN"):
+    for name in ("actions-1", "actions-2"):
+        assert "security.action_server" in " ".join(services[name]["command"])
+    for required in ("PGPASSWORD", "REDIS_PASSWORD", "RASA_API_TOKEN", "ACTION_SERVER_TOKEN", "BACKEND_SERVICE_TOKEN"):
         assert f"${{{required}:?" in text  # compose refuses to start without it
 
 

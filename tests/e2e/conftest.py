@@ -61,6 +61,10 @@ class Stack:
             TRACKER_DB_PATH=str(workdir / "tracker.db"),
         )
         self.env.update(CHANNEL_ENV)
+        # The parts' shared secrets, as scripts/env.sh hands them over (environment, not argv).
+        self.secrets = {name: f"e2e-{name.lower()}-{os.urandom(8).hex()}"
+                        for name in ("RASA_API_TOKEN", "ACTION_SERVER_TOKEN", "BACKEND_SERVICE_TOKEN")}
+        self.env.update(self.secrets)
         self.env.pop("REDIS_URL", None)  # connectors' state in memory: one Rasa process
         self.processes: List[subprocess.Popen] = []
 
@@ -78,14 +82,23 @@ class Stack:
 
     def start(self) -> None:
         self._start("backend", [str(VENV_BIN / "python"), "-m", "backend"])
-        self._start("actions", [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions",
+        python = str(VENV_BIN / "python")
+        self._start("actions", [python, "-m", "security.action_server", "--actions", "actions",
                                 "--port", str(self.ports["actions"])])
-        self._start("rasa", [str(VENV_BIN / "rasa"), "run", "--enable-api", "--model", str(MODEL),
+        self._start("rasa", [python, "-m", "security.rasa_server", "--model", str(MODEL),
                              "--port", str(self.ports["rasa"]), "--endpoints", self.endpoints,
                              "--credentials", "bot/credentials.yml"])
         wait_for(f"{self.backend_url}/api/v1/health", 60)
         wait_for(f"http://127.0.0.1:{self.ports['actions']}/health", 120)
-        wait_for(f"{self.rasa_url}/status", 300)
+        wait_for(f"{self.rasa_url}/", 300)
+
+    @property
+    def api_token(self) -> str:
+        return self.secrets["RASA_API_TOKEN"]
+
+    @property
+    def actions_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports['actions']}"
 
     def stop(self) -> None:
         for process in self.processes:
@@ -98,19 +111,3 @@ class Stack:
 
     def logs(self) -> Dict[str, str]:
         return {p.name: p.read_text(errors="replace")[-3000:] for p in self.workdir.glob("*.log")}
-
-
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory):
-    if not MODEL.exists():
-        pytest.fail("no trained model: run `make train` (make test does it)")
-    running = Stack(tmp_path_factory.mktemp("stack"))
-    try:
-        running.start()
-    except RuntimeError:
-        running.stop()
-        for name, text in running.logs().items():
-            print(f"----- {name} -----\n{text}")
-        raise
-    yield running
-    running.stop()

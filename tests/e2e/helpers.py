@@ -15,8 +15,8 @@ def post_json(url: str, payload: Dict[str, Any], timeout: float = 30) -> Any:
         return json.loads(response.read().decode("utf-8"))
 
 
-def get_json(url: str, timeout: float = 10) -> Any:
-    with urllib.request.urlopen(url, timeout=timeout) as response:
+def get_json(url: str, timeout: float = 10, headers: Dict[str, str] = None) -> Any:
+    with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=timeout) as response:
         return json.loads(response.read().decode("utf-8"))
 
 

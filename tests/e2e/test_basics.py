@@ -19,7 +19,8 @@ def test_handoff_creates_an_order_the_back_end_holds(stack):
     text = conversation.say_text("转人工")
     match = re.search(r"RG\d{14}", text)
     assert match, text
-    order = get_json(f"{stack.backend_url}/api/v1/work-orders/{match.group(0)}")
+    order = get_json(f"{stack.backend_url}/api/v1/work-orders/{match.group(0)}",
+                     headers={"X-Service-Token": stack.secrets["BACKEND_SERVICE_TOKEN"]})
     assert order["type"] == "handoff"
     assert order["details"] == {}  # the public API does not show the conversation to anyone who asks
     # What the human agent's desk reads: the summary stored with the order.
@@ -29,14 +30,14 @@ def test_handoff_creates_an_order_the_back_end_holds(stack):
 
 
 def test_parse_returns_contract_intent_names(stack):
-    parsed = post_json(f"{stack.rasa_url}/model/parse", {"text": "我要转人工"})
+    parsed = post_json(f"{stack.rasa_url}/model/parse?token={stack.api_token}", {"text": "我要转人工"})
     assert parsed["intent"]["name"] == "human_agent"
 
 
 def test_conversation_survives_in_tracker_store(stack):
     conversation = Conversation(stack)
     conversation.say("你好")
-    tracker = get_json(f"{stack.rasa_url}/conversations/{conversation.sender}/tracker")
+    tracker = get_json(f"{stack.rasa_url}/conversations/{conversation.sender}/tracker?token={stack.api_token}")
     assert any(e.get("text") == "你好" for e in tracker["events"] if e["event"] == "user")
 
 

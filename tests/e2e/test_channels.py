@@ -56,7 +56,7 @@ def test_wechat_text_message_is_answered(stack):
         reply = ET.fromstring(body.decode("utf-8"))
         assert reply.findtext("ToUserName") == openid and reply.findtext("MsgType") == "text"
         assert "小南" in reply.findtext("Content")
-    tracker = json.loads(request(f"{stack.rasa_url}/conversations/wechat:{openid}/tracker")[1])
+    tracker = json.loads(request(f"{stack.rasa_url}/conversations/wechat:{openid}/tracker?token={stack.api_token}")[1])
     assert any(e.get("text") == "你好" for e in tracker["events"] if e["event"] == "user")
 
 

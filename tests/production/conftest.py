@@ -167,7 +167,9 @@ class ProductionProfile:
         self.starts += 1
         output = open(self.workdir / f"run_production-{self.starts}.log", "wb")
         # Its own process group, so stop() reaches every replica and balancer it started.
-        self.process = subprocess.Popen(["bash", "scripts/run_production.sh"], cwd=ROOT, env=self.env,
+        # STOP_WITH_PID: the script stops everything when this test process ends, even by SIGKILL.
+        env = {**self.env, "STOP_WITH_PID": str(os.getpid())}
+        self.process = subprocess.Popen(["bash", "scripts/run_production.sh"], cwd=ROOT, env=env,
                                         stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + READY_SECONDS + 60
         ready_marker = b"PRODUCTION PROFILE READY"
@@ -231,19 +233,6 @@ class ProductionProfile:
         status, body = http("GET", f"{via or self.url}/conversations/{sender}/tracker?token={self.token}")
         assert status == 200, (status, body)
         return body
-
-
-@pytest.fixture(scope="session")
-def production(tmp_path_factory):
-    require_services()
-    require_model()
-    profile = ProductionProfile(tmp_path_factory.mktemp("production"))
-    try:
-        profile.start()
-        yield profile
-    finally:
-        profile.stop()
-        profile.drop_state()
 
 
 def texts(messages: List[Dict[str, Any]]) -> str:

@@ -18,6 +18,7 @@ from sqlalchemy import create_engine, text
 from actions import backend_client
 from backend.app import create_app
 from tests.backend.conftest import NOW
+from tests.conftest import SERVICE_HEADERS
 from tests.production.conftest import PG_HOST, PG_PORT, postgres_admin_url, require_services
 
 
@@ -83,7 +84,7 @@ async def test_database_down_and_back(scratch_database, monkeypatch):
     await proxy.restore()
     url = postgres_admin_url(scratch_database).replace("psycopg2", "asyncpg").replace(
         f"{PG_HOST}:{PG_PORT}", f"127.0.0.1:{proxy.port}")
-    async with TestClient(TestServer(create_app(url, now=NOW))) as client:
+    async with TestClient(TestServer(create_app(url, now=NOW)), headers=SERVICE_HEADERS) as client:
         before = await client.post("/api/v1/work-orders", json=order("outage-1"))
         assert before.status == 201
         kept_order_no = (await before.json())["order_no"]

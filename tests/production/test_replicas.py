@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from tests.production.conftest import http, texts
 from tests.production.load import script
+from tests.conftest import SERVICE_HEADERS
 
 
 def new_sender(label: str) -> str:
@@ -39,7 +40,7 @@ def test_alternating_replicas_keep_slots_and_form_state(production):
     order_no = re.search(r"受理编号：(\w+)", reply).group(1)
 
     # The order is in the back end's PostgreSQL database, exactly once.
-    status, order = http("GET", f"{production.backend_url}/api/v1/work-orders/{order_no}")
+    status, order = http("GET", f"{production.backend_url}/api/v1/work-orders/{order_no}", headers=SERVICE_HEADERS)
     assert status == 200 and order["type"] == "charging_pile"
 
 

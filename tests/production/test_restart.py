@@ -10,6 +10,7 @@ import uuid
 
 from tests.production.conftest import http, texts
 from tests.production.load import script
+from tests.conftest import SERVICE_HEADERS
 
 
 def test_restart_of_every_process_loses_nothing(production):
@@ -32,7 +33,7 @@ def test_restart_of_every_process_loses_nothing(production):
         reply = texts(production.say(mid_form, text))
     assert "科苑路21号" in reply and "186****0021" in reply, reply  # answers from before the restart
 
-    status, order = http("GET", f"{production.backend_url}/api/v1/work-orders/{order_no}")
+    status, order = http("GET", f"{production.backend_url}/api/v1/work-orders/{order_no}", headers=SERVICE_HEADERS)
     assert status == 200 and order["order_no"] == order_no
     users = [e["text"] for e in production.tracker(done)["events"] if e["event"] == "user"]
     assert users[-1] == "确认提交" and len(users) == len(script(22)) + 1
