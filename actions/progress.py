@@ -24,7 +24,9 @@ from rasa_sdk.types import DomainDict
 
 from actions import backend_client, replies
 from actions.forms import FAILURES_SLOT, ServiceFormValidation, entity_value, latest_text
+from actions.verification import client_address, wait_reply
 from bot.text.masking import mask_phone
+from security.rate_limit import Subject, limiter
 
 ORDER, PHONE = "progress_order_no", "progress_phone"
 # Lookup by phone only: the customer's 6-digit reply, then (once verified) the back end's grant.
@@ -212,13 +214,23 @@ class ValidateProgressForm(ServiceFormValidation):
         if not SMS_CODE.fullmatch(digits):
             return self.fail(CODE, dispatcher, tracker, "验证码是6位数字，请输入短信里的6位验证码。")
         phone = tracker.get_slot(PHONE)
+        # Code tries slowed down per conversation, client address, phone and overall, as the
+        # 户号 check is (the back end also voids a code after 5 wrong tries).
+        subject = Subject("sms_code", tracker.sender_id, client_address(tracker), phone)
+        wait = await limiter().wait_seconds(subject)
+        if wait:
+            dispatcher.utter_message(text=wait_reply(wait))
+            return {CODE: None}
         result = await backend_client.post("/api/v1/sms/codes/verify",
                                            {"phone": phone, "purpose": PURPOSE, "code": digits})
         if result.ok and GRANT.fullmatch(str(result.data.get("grant") or "")):
+            await limiter().succeeded(subject)
             return {CODE: result.data["grant"], FAILURES_SLOT: 0.0}
         if result.unavailable:
             replies.apology_unavailable(dispatcher, "验证码核对")
             return {CODE: None}
+        if result.error_code == "CODE_INVALID":
+            await limiter().failed(subject)
         error = result.data.get("error") or {}
         left = error.get("attempts_left")
         if result.error_code == "CODE_INVALID" and isinstance(left, int) and left > 0:

@@ -191,7 +191,12 @@ async def test_a_wrong_code_says_how_many_tries_are_left_and_keeps_the_code(back
     assert progress.GRANT.fullmatch(found[CODE])
 
 
-async def test_five_wrong_codes_void_it_and_a_new_one_is_offered(backend_clock):
+async def test_five_wrong_codes_void_it_and_a_new_one_is_offered(backend_clock, monkeypatch):
+    # The back end's own limit (5 tries per code), with the action server's back-off out of the way.
+    from security import rate_limit
+
+    for name in ("SENDER", "ACCOUNT"):
+        monkeypatch.setattr(rate_limit, name, rate_limit.Policy(10, 30, 60, 600))
     phone = DEMO_PHONES["repair_in_progress"]
     await ask_for_code(phone)
     code = await code_in_sms(phone)
@@ -466,3 +471,18 @@ def test_times_from_the_back_end_are_shown_in_local_words():
     step = {"time_limit_days": 2, "deadline": "2026-11-24T18:00:00+08:00"}
     assert progress.limit_text(step) == "2个工作日（11月24日18:00前）"
     assert progress.limit_text({"time_limit_hours": 1.5}) == "1.5小时"
+
+
+async def test_code_tries_are_slowed_down_per_conversation(backend, fresh_rate_limits):
+    from security.rate_limit import SENDER, Subject
+
+    subject = Subject("sms_code", "test-user-0001", None, "13800001234")
+    for _ in range(SENDER.free_failures):
+        await fresh_rate_limits.failed(subject)
+    from actions.progress import ValidateProgressForm
+
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("123456", slots={"progress_phone": "13800001234", "requested_slot": "progress_sms_code"})
+    result = await ValidateProgressForm().validate_progress_sms_code("123456", dispatcher, tracker, {})
+    assert result["progress_sms_code"] is None
+    assert "后再试" in texts(dispatcher)
