@@ -33,7 +33,8 @@ cat <<EOM
 
 The assistant is running (logs in var/logs/). Talk to it:
   REST:        curl -s -XPOST http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook -H 'Content-Type: application/json' -d '{"sender":"me","message":"你好"}'
-  HTTP API:    http://127.0.0.1:$RASA_PORT/model/parse?token=\$(cat $SECRETS_DIR/rasa_api_token)   (POST {"text": "..."}; token in $SECRETS_DIR/rasa_api_token)
+  HTTP API:    http://127.0.0.1:$RASA_PORT/model/parse?token=$RASA_API_TOKEN   (POST {"text": "..."})
+               the token is in $SECRETS_DIR/rasa_api_token (shown here only, never logged)
   Kiosk page:  http://127.0.0.1:$RASA_PORT/webhooks/kiosk/   (WeChat, hotline: docs/CHANNELS.md)
   Back end:    http://127.0.0.1:$BACKEND_PORT/api/v1/openapi.json
   Actions:     http://127.0.0.1:$ACTIONS_PORT/health
