@@ -79,7 +79,8 @@ story-test: $(MODEL)
 # failing when CI is set). 3-6 minutes on 2 cores, most of it loading the model.
 test-production: $(MODEL)
 	BACKEND_TEST_POSTGRES_URL=$${BACKEND_TEST_POSTGRES_URL:-postgresql+asyncpg://$${PGUSER:-postgres}@$${PGHOST:-127.0.0.1}:$${PGPORT:-5432}/postgres} \
-	    $(PY) -m pytest -q tests/production tests/security/stack/test_production.py tests/backend/test_postgres.py
+	    $(PY) -m pytest -q tests/production tests/security/stack/test_production.py tests/backend/test_postgres.py \
+	    tests/backend/test_one_time_codes.py::test_racing_requests_on_postgres
 
 test-prod: test-production
 

@@ -49,9 +49,10 @@ CODE_RE = re.compile(r"[0-9]{6}")
 GRANT_RE = re.compile(r"[A-Za-z0-9_\-]{43}")
 
 
-def sms_text(code: str, purpose: str) -> str:
+def sms_text(code: str, purpose: str, signature: str) -> str:
+    """The SMS; `signature` is the utility's service number from knowledge/ (the sender it shows)."""
     minutes = int(CODE_TTL.total_seconds() // 60)
-    return f"您的验证码为{code}，用于{PURPOSES[purpose]}，{minutes}分钟内有效，请勿告诉他人。【95598】"
+    return f"您的验证码为{code}，用于{PURPOSES[purpose]}，{minutes}分钟内有效，请勿告诉他人。【{signature}】"
 
 
 def new_code() -> str:
@@ -102,7 +103,7 @@ def _check_rate(sent_before: List[datetime], now: datetime) -> None:
         raise _rate_limited(_seconds_until(sent_before[SENDS_PER_HOUR - 1] + HOUR, now))
 
 
-async def send(sessions: sessionmaker, phone: str, purpose: str, now: datetime) -> int:
+async def send(sessions: sessionmaker, phone: str, purpose: str, now: datetime, signature: str) -> int:
     """Issue a code and 'send' it; returns its lifetime in seconds. Raises 429 when limited
     (nothing is written then: the transaction is rolled back)."""
     now = to_db(now)
@@ -110,7 +111,7 @@ async def send(sessions: sessionmaker, phone: str, purpose: str, now: datetime) 
     salt = secrets.token_hex(16)
     async with sessions() as session, session.begin():
         await _serialize_sends(session, phone)
-        message = SmsOutbox(phone=phone, text=sms_text(code, purpose), purpose=purpose, created_at=now)
+        message = SmsOutbox(phone=phone, text=sms_text(code, purpose, signature), purpose=purpose, created_at=now)
         session.add(message)
         await session.flush()
         sent_before = list(

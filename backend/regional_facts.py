@@ -64,6 +64,10 @@ class RegionalFacts:
 
         return shared_meter_bill(kwh, region=self._region).total
 
+    def service_number(self) -> str:
+        """The utility's service hotline (the sender shown on its SMS), a required fact."""
+        return str(_plain(self._region.value("service.hotlines.power_service"))["number"])
+
     def optional_value(self, key: str) -> Optional[Any]:
         """A fact that may not be in the knowledge base (yet): None instead of an error."""
         try:

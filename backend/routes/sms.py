@@ -28,7 +28,8 @@ async def send_code(request: web.Request) -> web.Response:
     body = await v.read_json_object(request)
     v.reject_unknown_fields(body, ("phone", "purpose"))
     phone, purpose = v.phone(body.get("phone")), _purpose(body)
-    expires_in = await codes.send(context.sessions(request), phone, purpose, context.now(request))
+    expires_in = await codes.send(context.sessions(request), phone, purpose, context.now(request),
+                                  context.facts(request).service_number())
     # Never the code: it reaches the customer only by SMS (here: the outbox).
     return json_response({"sent": True, "expires_in": expires_in}, status=201)
 

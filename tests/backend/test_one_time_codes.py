@@ -17,6 +17,7 @@ from backend.models import OneTimeCode, PhoneGrant
 from tests.backend.conftest import NOW, error_of
 from tests.backend.test_bad_input_everywhere import BODY_VALUES, NASTY, assert_json_4xx_or_ok
 from tests.backend.test_postgres import ADMIN_URL, postgres_url  # noqa: F401 (fixture)
+from tests.conftest import SERVICE_HEADERS
 
 SEND, VERIFY, OUTBOX = "/api/v1/sms/codes", "/api/v1/sms/codes/verify", "/api/v1/sms/outbox"
 ORDERS = "/api/v1/work-orders"
@@ -342,5 +343,5 @@ async def test_racing_requests(client):
 
 @pytest.mark.skipif(not ADMIN_URL, reason="BACKEND_TEST_POSTGRES_URL not set")
 async def test_racing_requests_on_postgres(postgres_url):  # noqa: F811
-    async with TestClient(TestServer(create_app(postgres_url, now=NOW))) as client:
+    async with TestClient(TestServer(create_app(postgres_url, now=NOW)), headers=SERVICE_HEADERS) as client:
         await races(client)
